@@ -1,0 +1,1 @@
+//! Builders for the policies studio-fed emits (being written).

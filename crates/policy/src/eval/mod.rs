@@ -1,0 +1,1 @@
+//! The local IAM policy evaluator (being written).

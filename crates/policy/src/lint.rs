@@ -1,0 +1,1 @@
+//! The IAM limits linter (being written).

@@ -1,0 +1,13 @@
+//! # studio-fed
+//!
+//! Federated, isolated, least-privilege access to Amazon SageMaker Studio.
+//!
+//! This facade re-exports the studio-fed crates as modules and holds no logic
+//! of its own:
+//!
+//! - [`policy`]: typed IAM policy documents, builders for trust policies, Role
+//!   Manager activities, personas, guardrails and SCPs, the IAM limits linter,
+//!   and a local policy evaluator.
+#![forbid(unsafe_code)]
+
+pub use studio_fed_policy as policy;
