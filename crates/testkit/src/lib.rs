@@ -1,0 +1,18 @@
+//! # studio-fed-testkit
+//!
+//! Real peers for studio-fed's tests, examples and benchmarks, all on 127.0.0.1:
+//!
+//! - [`emulator`]: the local AWS emulator (moto's server mode plus the
+//!   project's SageMaker Studio and SSO extension) handing out an `SdkConfig`;
+//! - [`proxy`]: a fault-injection proxy that throttles, fails or drops a share
+//!   of requests and counts requests per operation;
+//! - [`saml_idp`]: a SAML identity provider that signs Responses and Assertions;
+//! - [`oidc_op`]: an OpenID Provider with discovery, JWKS rotation and the
+//!   authorization-code + PKCE flow;
+//! - [`tls`]: self-signed root → intermediate → leaf chains served over TLS.
+#![forbid(unsafe_code)]
+
+pub mod oidc_op;
+pub mod proxy;
+pub mod saml_idp;
+pub mod tls;
