@@ -12,6 +12,7 @@
 //! - [`tls`]: self-signed root → intermediate → leaf chains served over TLS.
 #![forbid(unsafe_code)]
 
+pub mod emulator;
 pub mod oidc_op;
 pub mod proxy;
 pub mod saml_idp;
