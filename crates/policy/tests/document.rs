@@ -1,4 +1,6 @@
 //! Reading every policy shape AWS accepts, writing canonical JSON, and naming
+
+#![allow(clippy::unwrap_used)] // test helpers panic with the parse error
 //! the place of every error.
 
 use proptest::prelude::*;
