@@ -1,7 +1,6 @@
 //! Reading every policy shape AWS accepts, writing canonical JSON, and naming
-
-#![allow(clippy::unwrap_used)] // test helpers panic with the parse error
 //! the place of every error.
+#![allow(clippy::unwrap_used)] // test helpers panic with the parse error
 
 use proptest::prelude::*;
 use studio_fed_policy::{
