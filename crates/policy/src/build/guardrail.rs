@@ -1,0 +1,624 @@
+//! Guardrails: statements that bound what Studio users and execution roles can
+//! do, whatever else their policies allow. Most are `Deny` statements, which
+//! also make SCPs (see [`super::scp`]); the own-profile guardrails are `Allow`
+//! statements that grant exactly the user's own profile.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::inputs::{Arn, RoleInputs, check_resource_id, is_account};
+use super::unique;
+use crate::document::{ConditionOperator, Effect, Operator, PolicyDocument, Statement};
+use crate::error::{Error, Result};
+
+/// The tag that links a Studio user profile to the federated user it belongs to.
+pub const STUDIO_USER_TAG: &str = "studiouserid";
+
+/// Profile-name variable for federated sessions tagged with `studiouserid`.
+pub const PROFILE_FROM_SESSION_TAG: &str = "${aws:PrincipalTag/studiouserid}";
+/// Profile-name variable for IAM users whose user name is their profile name.
+pub const PROFILE_FROM_IAM_USER: &str = "${aws:username}";
+/// Profile-name variable inside Studio sessions (the console's form).
+pub const PROFILE_FROM_STUDIO_SESSION: &str = "${sagemaker:UserProfileName}";
+
+/// The instance type Studio uses for the default JupyterServer app.
+const SYSTEM_INSTANCE_TYPE: &str = "system";
+
+/// Actions that carry `sagemaker:InstanceTypes` for Studio resources.
+const STUDIO_INSTANCE_ACTIONS: [&str; 7] = [
+    "sagemaker:CreateApp",
+    "sagemaker:CreateSpace",
+    "sagemaker:UpdateSpace",
+    "sagemaker:CreateUserProfile",
+    "sagemaker:UpdateUserProfile",
+    "sagemaker:CreateDomain",
+    "sagemaker:UpdateDomain",
+];
+
+/// Actions that carry `sagemaker:InstanceTypes` for jobs, endpoints and
+/// notebook instances (`CreateAutoMLJob` does not).
+const JOB_INSTANCE_ACTIONS: [&str; 7] = [
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:CreateNotebookInstance",
+];
+
+/// The calls that open Studio: presigned URL creation and the profile lookup.
+const STUDIO_ACCESS_ACTIONS: [&str; 2] = ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"];
+
+/// A guardrail, validated when built; [`Guardrail::statements`] gives its
+/// statements and [`Guardrail::document`] an identity policy holding them.
+///
+/// ```
+/// use studio_fed_policy::build::Guardrail;
+///
+/// let guardrails = [
+///     Guardrail::instance_types(["ml.t3.*", "ml.m5.large"])?,
+///     Guardrail::studio_from_cidrs(["203.0.113.0/24"])?,
+///     Guardrail::vpc_only_domains(),
+/// ];
+/// let policy = Guardrail::combined(&guardrails);
+/// assert!(policy.statements.iter().all(|s| s.sid.as_deref().is_some_and(|sid| sid.starts_with("Deny"))));
+/// # Ok::<(), studio_fed_policy::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guardrail {
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    InstanceTypes { studio: Vec<String>, jobs: Vec<String> },
+    StudioFromCidrs(Vec<String>),
+    StudioFromVpc { cidrs: Vec<String>, vpcs: Vec<String> },
+    StudioFromVpcEndpoints(Vec<String>),
+    OwnUserProfile { profiles: String },
+    OwnUserProfileByTag { profiles: String },
+    VpcOnlyDomains,
+    PresignedUrlAdminsOnly(Vec<String>),
+}
+
+impl Guardrail {
+    /// Instance-type allowlist for Studio apps and for jobs, endpoints and
+    /// notebook instances alike. Patterns such as `ml.t3.medium` or `ml.g5.*`.
+    pub fn instance_types<I, S>(allowed: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let allowed: Vec<String> = allowed.into_iter().map(Into::into).collect();
+        Self::instance_types_for(allowed.clone(), allowed)
+    }
+
+    /// Separate instance-type allowlists for Studio (apps, spaces, profiles,
+    /// domains) and for jobs, endpoints and notebook instances. An empty list
+    /// leaves that side unrestricted; both empty is an error.
+    ///
+    /// Each side is a `Deny` with `ForAnyValue:StringNotLike
+    /// sagemaker:InstanceTypes`: it fires when *any* requested instance type
+    /// is outside the allowlist and never when all are inside. Studio's side
+    /// also allows `system`, the default JupyterServer app's type. Requests
+    /// that carry no instance type at all are not denied.
+    pub fn instance_types_for<I, J, S, T>(studio: I, jobs: J) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let studio: Vec<String> = unique(studio.into_iter().map(Into::into));
+        let jobs: Vec<String> = unique(jobs.into_iter().map(Into::into));
+        if studio.is_empty() && jobs.is_empty() {
+            return Err(Error::input(
+                "instance types",
+                "",
+                "give at least one allowed instance type, e.g. ml.t3.medium",
+            ));
+        }
+        for pattern in studio.iter().chain(&jobs) {
+            check_instance_type(pattern)?;
+        }
+        Ok(Guardrail {
+            kind: Kind::InstanceTypes { studio, jobs },
+        })
+    }
+
+    /// Studio may be opened only from these public CIDRs (`aws:SourceIp`).
+    pub fn studio_from_cidrs<I, S>(cidrs: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let cidrs = cidr_list(cidrs)?;
+        if cidrs.is_empty() {
+            return Err(Error::input("CIDR", "", "give at least one CIDR, e.g. 203.0.113.0/24"));
+        }
+        Ok(Guardrail {
+            kind: Kind::StudioFromCidrs(cidrs),
+        })
+    }
+
+    /// Studio may be opened only through a VPC: from these private CIDRs
+    /// (`aws:VpcSourceIp`) and/or from these VPCs (`aws:SourceVpc`). Each
+    /// given list is a separate `Deny`, so a request must pass both.
+    pub fn studio_from_vpc<I, S, J, T>(cidrs: I, vpc_ids: J) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let cidrs = cidr_list(cidrs)?;
+        let vpcs: Vec<String> = unique(vpc_ids.into_iter().map(Into::into));
+        for vpc in &vpcs {
+            check_resource_id("VPC", vpc, "vpc-")?;
+        }
+        if cidrs.is_empty() && vpcs.is_empty() {
+            return Err(Error::input("CIDR", "", "give at least one VPC CIDR or VPC id"));
+        }
+        Ok(Guardrail {
+            kind: Kind::StudioFromVpc { cidrs, vpcs },
+        })
+    }
+
+    /// Studio may be opened only through these interface VPC endpoints
+    /// (`aws:sourceVpce`).
+    pub fn studio_from_vpc_endpoints<I, S>(endpoint_ids: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let endpoints: Vec<String> = unique(endpoint_ids.into_iter().map(Into::into));
+        if endpoints.is_empty() {
+            return Err(Error::input(
+                "VPC endpoint",
+                "",
+                "give at least one VPC endpoint id (vpce-...)",
+            ));
+        }
+        for endpoint in &endpoints {
+            check_resource_id("VPC endpoint", endpoint, "vpce-")?;
+        }
+        Ok(Guardrail {
+            kind: Kind::StudioFromVpcEndpoints(endpoints),
+        })
+    }
+
+    /// Own profile only, policy-variable form: `Allow CreatePresignedDomainUrl`
+    /// on `user-profile/{domain}/{profile_name}`, where `profile_name` is a
+    /// policy variable such as [`PROFILE_FROM_SESSION_TAG`] and the domain is
+    /// `domain_id` or any (`*`). ARNs use the inputs' partition, region and
+    /// account.
+    pub fn own_user_profile(inputs: &RoleInputs, domain_id: Option<&str>, profile_name: &str) -> Result<Self> {
+        let valid_variable = profile_name
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .is_some_and(|v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'))
+            });
+        if !valid_variable {
+            return Err(Error::input(
+                "profile name variable",
+                profile_name,
+                format!("expected a policy variable such as {PROFILE_FROM_SESSION_TAG} or {PROFILE_FROM_IAM_USER}"),
+            ));
+        }
+        let profiles = profile_arn(inputs, domain_id, profile_name)?;
+        Ok(Guardrail {
+            kind: Kind::OwnUserProfile { profiles },
+        })
+    }
+
+    /// Own profile only, attribute-based form: `Allow CreatePresignedDomainUrl`
+    /// when the profile's `studiouserid` tag equals the caller's
+    /// `studiouserid` session tag, and allow `CreateUserProfile` only with a
+    /// `studiouserid` tag (`ForAnyValue:StringEquals aws:TagKeys`).
+    pub fn own_user_profile_by_tag(inputs: &RoleInputs, domain_id: Option<&str>) -> Result<Self> {
+        let profiles = profile_arn(inputs, domain_id, "*")?;
+        Ok(Guardrail {
+            kind: Kind::OwnUserProfileByTag { profiles },
+        })
+    }
+
+    /// Domains must be VPC-only: `CreateDomain` is denied unless
+    /// `sagemaker:AppNetworkAccessType` is `VpcOnly` and subnets and security
+    /// groups are given.
+    pub fn vpc_only_domains() -> Self {
+        Guardrail {
+            kind: Kind::VpcOnlyDomains,
+        }
+    }
+
+    /// Only these principals may create Studio presigned URLs (e.g. the
+    /// studio-fed gateway role and administrators): `Deny
+    /// CreatePresignedDomainUrl` with `ArnNotLike aws:PrincipalArn`. Role ARN
+    /// patterns may use `*` and `?`.
+    pub fn presigned_url_admins_only<I, S>(admin_role_arns: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let admins: Vec<String> = unique(admin_role_arns.into_iter().map(Into::into));
+        if admins.is_empty() {
+            return Err(Error::input("admin role", "", "give at least one admin role ARN"));
+        }
+        for admin in &admins {
+            check_admin_arn(admin)?;
+        }
+        Ok(Guardrail {
+            kind: Kind::PresignedUrlAdminsOnly(admins),
+        })
+    }
+
+    /// A short description, used in messages.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::InstanceTypes { .. } => "instance-type allowlist",
+            Kind::StudioFromCidrs(_) => "Studio access from CIDRs",
+            Kind::StudioFromVpc { .. } => "Studio access from a VPC",
+            Kind::StudioFromVpcEndpoints(_) => "Studio access from VPC endpoints",
+            Kind::OwnUserProfile { .. } => "own user profile only",
+            Kind::OwnUserProfileByTag { .. } => "own user profile only (studiouserid tag)",
+            Kind::VpcOnlyDomains => "VPC-only domains",
+            Kind::PresignedUrlAdminsOnly(_) => "presigned URLs for admins only",
+        }
+    }
+
+    /// True when every statement is a `Deny` (the guardrail can be an SCP).
+    pub fn is_deny_only(&self) -> bool {
+        self.statements().iter().all(|s| s.effect == Effect::Deny)
+    }
+
+    /// The guardrail's statements.
+    pub fn statements(&self) -> Vec<Statement> {
+        match &self.kind {
+            Kind::InstanceTypes { studio, jobs } => {
+                let mut out = Vec::new();
+                if !studio.is_empty() {
+                    let mut allowed = studio.clone();
+                    allowed.push(SYSTEM_INSTANCE_TYPE.into());
+                    out.push(deny_instance_types(
+                        "DenyStudioInstanceTypesOutsideAllowlist",
+                        &STUDIO_INSTANCE_ACTIONS,
+                        allowed,
+                    ));
+                }
+                if !jobs.is_empty() {
+                    out.push(deny_instance_types(
+                        "DenyJobInstanceTypesOutsideAllowlist",
+                        &JOB_INSTANCE_ACTIONS,
+                        jobs.clone(),
+                    ));
+                }
+                out
+            }
+            Kind::StudioFromCidrs(cidrs) => vec![deny_studio_access("DenyStudioOutsideCidrs").with_condition(
+                Operator::NotIpAddress,
+                "aws:SourceIp",
+                cidrs,
+            )],
+            Kind::StudioFromVpc { cidrs, vpcs } => {
+                let mut out = Vec::new();
+                if !cidrs.is_empty() {
+                    out.push(deny_studio_access("DenyStudioOutsideVpcCidrs").with_condition(
+                        Operator::NotIpAddress,
+                        "aws:VpcSourceIp",
+                        cidrs,
+                    ));
+                }
+                if !vpcs.is_empty() {
+                    out.push(deny_studio_access("DenyStudioOutsideVpcs").with_condition(
+                        Operator::StringNotEquals,
+                        "aws:SourceVpc",
+                        vpcs,
+                    ));
+                }
+                out
+            }
+            Kind::StudioFromVpcEndpoints(endpoints) => {
+                vec![deny_studio_access("DenyStudioOutsideVpcEndpoints").with_condition(
+                    Operator::StringNotEquals,
+                    "aws:sourceVpce",
+                    endpoints,
+                )]
+            }
+            Kind::OwnUserProfile { profiles } => vec![
+                Statement::allow()
+                    .with_sid("AllowPresignedUrlOwnProfile")
+                    .with_actions(["sagemaker:CreatePresignedDomainUrl"])
+                    .with_resources([profiles]),
+            ],
+            Kind::OwnUserProfileByTag { profiles } => vec![
+                Statement::allow()
+                    .with_sid("AllowPresignedUrlOwnTaggedProfile")
+                    .with_actions(["sagemaker:CreatePresignedDomainUrl"])
+                    .with_resources([profiles])
+                    .with_condition(
+                        Operator::StringEquals,
+                        format!("sagemaker:ResourceTag/{STUDIO_USER_TAG}"),
+                        [format!("${{aws:PrincipalTag/{STUDIO_USER_TAG}}}")],
+                    ),
+                Statement::allow()
+                    .with_sid("AllowCreateUserProfileWithUserTag")
+                    .with_actions(["sagemaker:CreateUserProfile"])
+                    .with_resources([profiles])
+                    .with_condition(
+                        ConditionOperator::for_any_value(Operator::StringEquals),
+                        "aws:TagKeys",
+                        [STUDIO_USER_TAG],
+                    ),
+                // Tags given to CreateUserProfile also need AddTags, on create only.
+                Statement::allow()
+                    .with_sid("AllowTagUserProfileOnCreate")
+                    .with_actions(["sagemaker:AddTags"])
+                    .with_resources([profiles])
+                    .with_condition(Operator::Null, "sagemaker:TaggingAction", ["false"])
+                    .with_condition(
+                        ConditionOperator::for_any_value(Operator::StringEquals),
+                        "aws:TagKeys",
+                        [STUDIO_USER_TAG],
+                    ),
+            ],
+            Kind::VpcOnlyDomains => {
+                let deny = |sid: &str| {
+                    Statement::deny()
+                        .with_sid(sid)
+                        .with_actions(["sagemaker:CreateDomain"])
+                        .with_resources(["*"])
+                };
+                vec![
+                    deny("DenyDomainsNotVpcOnly").with_condition(
+                        Operator::StringNotEquals,
+                        "sagemaker:AppNetworkAccessType",
+                        ["VpcOnly"],
+                    ),
+                    deny("DenyDomainsWithoutSubnets").with_condition(Operator::Null, "sagemaker:VpcSubnets", ["true"]),
+                    deny("DenyDomainsWithoutSecurityGroups").with_condition(
+                        Operator::Null,
+                        "sagemaker:VpcSecurityGroupIds",
+                        ["true"],
+                    ),
+                ]
+            }
+            Kind::PresignedUrlAdminsOnly(admins) => vec![
+                Statement::deny()
+                    .with_sid("DenyPresignedUrlExceptAdmins")
+                    .with_actions(["sagemaker:CreatePresignedDomainUrl"])
+                    .with_resources(["*"])
+                    .with_condition(Operator::ArnNotLike, "aws:PrincipalArn", admins),
+            ],
+        }
+    }
+
+    /// An identity policy holding this guardrail's statements.
+    pub fn document(&self) -> PolicyDocument {
+        PolicyDocument::new(self.statements())
+    }
+
+    /// One identity policy holding the statements of all `guardrails`, in
+    /// order, each distinct statement once.
+    pub fn combined(guardrails: &[Guardrail]) -> PolicyDocument {
+        PolicyDocument::new(unique(guardrails.iter().flat_map(Guardrail::statements)))
+    }
+}
+
+fn deny_instance_types(sid: &str, actions: &[&str], allowed: Vec<String>) -> Statement {
+    Statement::deny()
+        .with_sid(sid)
+        .with_actions(actions.iter().copied())
+        .with_resources(["*"])
+        .with_condition(
+            ConditionOperator::for_any_value(Operator::StringNotLike),
+            "sagemaker:InstanceTypes",
+            allowed,
+        )
+}
+
+fn deny_studio_access(sid: &str) -> Statement {
+    Statement::deny()
+        .with_sid(sid)
+        .with_actions(STUDIO_ACCESS_ACTIONS)
+        .with_resources(["*"])
+}
+
+/// `arn:{partition}:sagemaker:{region}:{account}:user-profile/{domain}/{name}`.
+fn profile_arn(inputs: &RoleInputs, domain_id: Option<&str>, name: &str) -> Result<String> {
+    let domain = match domain_id {
+        None => "*",
+        Some(id @ "${sagemaker:DomainId}") => id,
+        Some(id) => {
+            let ok = id.strip_prefix("d-").is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            if !ok {
+                return Err(Error::input(
+                    "domain id",
+                    id,
+                    "expected a SageMaker domain id such as d-xxxxxxxxxxxx (lowercase letters and digits)",
+                ));
+            }
+            id
+        }
+    };
+    Ok(inputs.arn("sagemaker", &format!("user-profile/{domain}/{name}")))
+}
+
+fn check_instance_type(pattern: &str) -> Result<()> {
+    let ok = pattern.strip_prefix("ml.").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'*' | b'?'))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::input(
+            "instance type",
+            pattern,
+            "expected an instance type such as ml.t3.medium; * and ? wildcards are allowed (ml.g5.*)",
+        ))
+    }
+}
+
+/// Validates CIDRs (or single addresses); a CIDR with host bits set is refused
+/// with the network it probably means.
+pub(super) fn cidr_list<I, S>(cidrs: I) -> Result<Vec<String>>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let cidrs: Vec<String> = unique(cidrs.into_iter().map(Into::into));
+    for cidr in &cidrs {
+        if cidr.parse::<IpAddr>().is_ok() {
+            continue;
+        }
+        let net: IpNet = cidr.parse().map_err(|_| {
+            Error::input(
+                "CIDR",
+                cidr,
+                "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address",
+            )
+        })?;
+        if net.trunc() != net {
+            return Err(Error::input(
+                "CIDR",
+                cidr,
+                format!("has host bits set; did you mean {}?", net.trunc()),
+            ));
+        }
+    }
+    Ok(cidrs)
+}
+
+/// An IAM role ARN pattern; `*` and `?` are allowed in the account and name.
+fn check_admin_arn(value: &str) -> Result<()> {
+    let ok = Arn::parse(value).is_some_and(|arn| {
+        arn.service == "iam"
+            && arn.region.is_empty()
+            && (is_account(arn.account) || arn.account == "*")
+            && arn.resource.strip_prefix("role/").is_some_and(|name| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/*?".contains(c))
+            })
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::input(
+            "admin role",
+            value,
+            "expected an IAM role ARN (pattern) such as arn:aws:iam::123456789012:role/StudioAdmin*",
+        ))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_type_denies_use_for_any_value_string_not_like() {
+        let statements = Guardrail::instance_types(["ml.t3.medium"]).unwrap().statements();
+        let operator = ConditionOperator::for_any_value(Operator::StringNotLike);
+        assert_eq!(
+            statements[0]
+                .condition
+                .get(operator, "sagemaker:InstanceTypes")
+                .unwrap(),
+            ["ml.t3.medium", "system"]
+        );
+        assert_eq!(
+            statements[1]
+                .condition
+                .get(operator, "sagemaker:InstanceTypes")
+                .unwrap(),
+            ["ml.t3.medium"],
+            "jobs have no system instance type"
+        );
+        assert!(
+            !statements[1]
+                .actions
+                .patterns()
+                .contains(&"sagemaker:CreateAutoMLJob".to_owned())
+        );
+    }
+
+    #[test]
+    fn one_sided_instance_allowlists() {
+        let studio_only = Guardrail::instance_types_for(["ml.t3.medium"], Vec::<String>::new()).unwrap();
+        assert_eq!(studio_only.statements().len(), 1);
+        let e = Guardrail::instance_types(Vec::<String>::new()).unwrap_err();
+        assert!(e.to_string().contains("at least one allowed instance type"));
+        let e = Guardrail::instance_types(["p4d.24xlarge"]).unwrap_err().to_string();
+        assert!(e.starts_with("invalid instance type \"p4d.24xlarge\""), "{e}");
+    }
+
+    #[test]
+    fn cidrs_are_checked() {
+        let e = Guardrail::studio_from_cidrs(["10.1.2.3/16"]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "invalid CIDR \"10.1.2.3/16\": has host bits set; did you mean 10.1.0.0/16?"
+        );
+        let e = Guardrail::studio_from_cidrs(["10.0.0.0/33"]).unwrap_err().to_string();
+        assert!(e.starts_with("invalid CIDR \"10.0.0.0/33\""), "{e}");
+        assert!(Guardrail::studio_from_cidrs(["203.0.113.7", "2001:db8::/32"]).is_ok());
+    }
+
+    #[test]
+    fn vpc_guardrail_denies_each_missing_property_separately() {
+        let guardrail = Guardrail::studio_from_vpc(["10.0.0.0/16"], ["vpc-0a1b2c3d"]).unwrap();
+        let statements = guardrail.statements();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(
+            statements[0]
+                .condition
+                .get(Operator::NotIpAddress, "aws:VpcSourceIp")
+                .unwrap(),
+            ["10.0.0.0/16"]
+        );
+        assert_eq!(
+            statements[1]
+                .condition
+                .get(Operator::StringNotEquals, "aws:SourceVpc")
+                .unwrap(),
+            ["vpc-0a1b2c3d"]
+        );
+    }
+
+    #[test]
+    fn own_profile_validates_variable_and_domain() {
+        let inputs = RoleInputs::default();
+        let e = Guardrail::own_user_profile(&inputs, None, "alice")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid profile name variable \"alice\""), "{e}");
+        let e = Guardrail::own_user_profile(&inputs, Some("domain-1"), PROFILE_FROM_IAM_USER)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid domain id \"domain-1\""), "{e}");
+    }
+
+    #[test]
+    fn admin_patterns_allow_wildcards() {
+        assert!(Guardrail::presigned_url_admins_only(["arn:aws:iam::*:role/studio-fed-*"]).is_ok());
+        let e = Guardrail::presigned_url_admins_only(["arn:aws:iam::123456789012:user/admin"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("invalid admin role \"arn:aws:iam::123456789012:user/admin\""),
+            "{e}"
+        );
+    }
+}
