@@ -29,13 +29,29 @@ async fn sso_domain_profile_and_iam_domain_presigned_url_redeem_once() {
     // An SSO domain gets an Identity Center application; its profiles name a directory user.
     let sso_domain = create_domain(&sagemaker, "team-a", AuthMode::Sso).await;
     assert!(sso_domain.starts_with("d-") && sso_domain.len() == 14, "{sso_domain}");
-    let described = sagemaker.describe_domain().domain_id(&sso_domain).send().await.expect("DescribeDomain");
-    assert!(described.single_sign_on_application_arn().is_some_and(|a| a.starts_with("arn:aws:sso::")));
-    assert!(described.home_efs_file_system_id().is_some_and(|id| id.starts_with("fs-")));
+    let described = sagemaker
+        .describe_domain()
+        .domain_id(&sso_domain)
+        .send()
+        .await
+        .expect("DescribeDomain");
+    assert!(
+        described
+            .single_sign_on_application_arn()
+            .is_some_and(|a| a.starts_with("arn:aws:sso::"))
+    );
+    assert!(
+        described
+            .home_efs_file_system_id()
+            .is_some_and(|id| id.starts_with("fs-"))
+    );
 
     let sso_admin = aws_sdk_ssoadmin::Client::new(emulator.sdk_config());
     let instances = sso_admin.list_instances().send().await.expect("ListInstances");
-    let store_id = instances.instances()[0].identity_store_id().expect("identity store").to_owned();
+    let store_id = instances.instances()[0]
+        .identity_store_id()
+        .expect("identity store")
+        .to_owned();
     let identity_store = aws_sdk_identitystore::Client::new(emulator.sdk_config());
     identity_store
         .create_user()
@@ -97,7 +113,9 @@ async fn sso_domain_profile_and_iam_domain_presigned_url_redeem_once() {
         .expect("AuthorizedUrl")
         .to_owned();
     assert!(
-        url.starts_with(&format!("https://{iam_domain}.studio.us-east-1.sagemaker.aws/auth?token=")),
+        url.starts_with(&format!(
+            "https://{iam_domain}.studio.us-east-1.sagemaker.aws/auth?token="
+        )),
         "{url}"
     );
     let first = emulator.redeem(&url).await.expect("redeem");

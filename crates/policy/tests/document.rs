@@ -46,7 +46,10 @@ fn every_principal_shape_is_read() {
         ]}"#,
     );
     assert_eq!(doc.version, None, "a missing Version stays missing");
-    assert_eq!(doc.statements[0].principals, Some(Principals::Principal(Principal::Any)));
+    assert_eq!(
+        doc.statements[0].principals,
+        Some(Principals::Principal(Principal::Any))
+    );
     assert_eq!(
         doc.statements[1].principals,
         Some(Principals::Principal(Principal::aws("*")))
@@ -68,7 +71,10 @@ fn every_principal_shape_is_read() {
             "arn:aws:iam::111122223333:saml-provider/AzureAD"
         )))
     );
-    assert!(matches!(doc.statements[5].principals, Some(Principals::NotPrincipal(_))));
+    assert!(matches!(
+        doc.statements[5].principals,
+        Some(Principals::NotPrincipal(_))
+    ));
     assert_eq!(doc.statements[5].effect, Effect::Deny);
 }
 
@@ -111,7 +117,11 @@ fn canonical_json_has_fixed_order_and_is_stable() {
     let expected = r#"{"Version":"2012-10-17","Statement":[{"Sid":"S1","Effect":"Allow","Action":"a:B","Resource":["r1","r2"],"Condition":{"StringEquals":{"a":["x","y"],"z":"1"},"StringLike":{"b":"2"}}}]}"#;
     assert_eq!(doc.to_json(), expected);
     assert_eq!(parse(expected).to_json(), expected, "writing is a fixed point");
-    assert_eq!(serde_json::to_string(&doc).unwrap(), expected, "Serialize writes the same");
+    assert_eq!(
+        serde_json::to_string(&doc).unwrap(),
+        expected,
+        "Serialize writes the same"
+    );
 }
 
 #[test]
@@ -135,7 +145,10 @@ fn misspelled_operator_names_statement_and_operator() {
 fn misspelled_effect_names_the_place() {
     let (path, message) = error_of(r#"{"Statement":{"Effect":"Alow","Action":"*"}}"#);
     assert_eq!(path, "Statement.Effect");
-    assert!(message.contains("\"Alow\"") && message.contains("\"Allow\" or \"Deny\""), "{message}");
+    assert!(
+        message.contains("\"Alow\"") && message.contains("\"Allow\" or \"Deny\""),
+        "{message}"
+    );
 }
 
 #[test]
@@ -152,10 +165,22 @@ fn unknown_elements_are_errors_with_suggestions() {
 fn structural_mistakes_are_named() {
     let cases = [
         (r#"{"Statement":{"Effect":"Allow","Resource":"*"}}"#, "Statement"),
-        (r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}"#, "Statement"),
-        (r#"{"Statement":{"Effect":"Allow","Action":["s3:Get",7]}}"#, "Statement.Action[1]"),
-        (r#"{"Statement":{"Effect":"Allow","Action":"*","Principal":{"Aws":"x"}}}"#, "Statement.Principal.Aws"),
-        (r#"{"Statement":{"Effect":"Allow","Action":"*","Condition":{"Bool":{"k":null}}}}"#, "Statement.Condition.Bool.k"),
+        (
+            r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}"#,
+            "Statement",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Action":["s3:Get",7]}}"#,
+            "Statement.Action[1]",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Principal":{"Aws":"x"}}}"#,
+            "Statement.Principal.Aws",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Condition":{"Bool":{"k":null}}}}"#,
+            "Statement.Condition.Bool.k",
+        ),
         (r#"{"Version":"2013-01-01","Statement":[]}"#, "Version"),
         (r#"{"Version":"2012-10-17"}"#, "Statement"),
     ];
@@ -179,7 +204,10 @@ fn name() -> impl Strategy<Value = String> {
 fn operator() -> impl Strategy<Value = ConditionOperator> {
     (
         proptest::sample::select(Operator::ALL.to_vec()),
-        proptest::option::of(prop_oneof![Just(SetQualifier::ForAllValues), Just(SetQualifier::ForAnyValue)]),
+        proptest::option::of(prop_oneof![
+            Just(SetQualifier::ForAllValues),
+            Just(SetQualifier::ForAnyValue)
+        ]),
         any::<bool>(),
     )
         .prop_map(|(operator, qualifier, if_exists)| {
@@ -216,25 +244,31 @@ fn statement() -> impl Strategy<Value = Statement> {
         proptest::option::of((any::<bool>(), proptest::collection::vec(name(), 1..4))),
         proptest::collection::vec((operator(), name(), proptest::collection::vec(name(), 1..3)), 0..4),
     )
-        .prop_map(|(sid, allow, principal, (not_action, actions), resources, conditions)| {
-            let mut s = if allow { Statement::allow() } else { Statement::deny() };
-            s.sid = sid;
-            s = match principal {
-                Some((false, p)) => s.with_principal(p),
-                Some((true, p)) => s.with_not_principal(p),
-                None => s,
-            };
-            s = if not_action { s.with_not_actions(actions) } else { s.with_actions(actions) };
-            s = match resources {
-                Some((false, r)) => s.with_resources(r),
-                Some((true, r)) => s.with_not_resources(r),
-                None => s,
-            };
-            for (op, key, values) in conditions {
-                s = s.with_condition(op, key, values);
-            }
-            s
-        })
+        .prop_map(
+            |(sid, allow, principal, (not_action, actions), resources, conditions)| {
+                let mut s = if allow { Statement::allow() } else { Statement::deny() };
+                s.sid = sid;
+                s = match principal {
+                    Some((false, p)) => s.with_principal(p),
+                    Some((true, p)) => s.with_not_principal(p),
+                    None => s,
+                };
+                s = if not_action {
+                    s.with_not_actions(actions)
+                } else {
+                    s.with_actions(actions)
+                };
+                s = match resources {
+                    Some((false, r)) => s.with_resources(r),
+                    Some((true, r)) => s.with_not_resources(r),
+                    None => s,
+                };
+                for (op, key, values) in conditions {
+                    s = s.with_condition(op, key, values);
+                }
+                s
+            },
+        )
 }
 
 fn document() -> impl Strategy<Value = PolicyDocument> {

@@ -65,7 +65,9 @@ pub fn run(args: Args, format: Format) -> CommandResult {
     let mut context = Context::new();
     for pair in &args.context {
         let (key, value) = pair.split_once('=').ok_or_else(|| {
-            CliError::Usage(format!("--context {pair:?} is not KEY=VALUE, e.g. aws:SourceIp=203.0.113.7"))
+            CliError::Usage(format!(
+                "--context {pair:?} is not KEY=VALUE, e.g. aws:SourceIp=203.0.113.7"
+            ))
         })?;
         context.insert_parsed(key, value)?;
     }

@@ -265,7 +265,12 @@ fn closest_operator(name: &str) -> Option<&'static str> {
     let name = name.strip_suffix("IfExists").unwrap_or(name);
     Operator::ALL
         .into_iter()
-        .map(|op| (edit_distance(&name.to_ascii_lowercase(), &op.name().to_ascii_lowercase()), op.name()))
+        .map(|op| {
+            (
+                edit_distance(&name.to_ascii_lowercase(), &op.name().to_ascii_lowercase()),
+                op.name(),
+            )
+        })
         .filter(|(distance, _)| *distance <= 3)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name)

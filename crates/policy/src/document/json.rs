@@ -37,7 +37,12 @@ pub(super) fn document_from_value(value: &Value) -> Result<PolicyDocument, Error
     };
     let id = object.get("Id").map(|v| as_string(v, "Id")).transpose()?;
     let statements = match object.get("Statement") {
-        None => return Err(Error::invalid("Statement", "missing; a policy needs at least one statement")),
+        None => {
+            return Err(Error::invalid(
+                "Statement",
+                "missing; a policy needs at least one statement",
+            ));
+        }
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
@@ -45,7 +50,11 @@ pub(super) fn document_from_value(value: &Value) -> Result<PolicyDocument, Error
             .collect::<Result<Vec<_>, _>>()?,
         Some(single) => vec![statement_from_value(single, "Statement")?],
     };
-    Ok(PolicyDocument { version, id, statements })
+    Ok(PolicyDocument {
+        version,
+        id,
+        statements,
+    })
 }
 
 fn statement_from_value(value: &Value, path: &str) -> Result<Statement, Error> {
@@ -130,7 +139,10 @@ fn condition_from_value(value: &Value, path: &str) -> Result<Condition, Error> {
         })?;
         let keys = as_object(block, &block_path)?;
         if keys.is_empty() {
-            return Err(Error::invalid(&block_path, "an operator needs at least one condition key"));
+            return Err(Error::invalid(
+                &block_path,
+                "an operator needs at least one condition key",
+            ));
         }
         for (key, values) in keys {
             let values = condition_values(values, &format!("{block_path}.{key}"))?;
@@ -185,7 +197,11 @@ fn check_elements(object: &Map<String, Value>, known: &[&str], path: &str) -> Re
             {
                 message.push_str(&format!("; did you mean {close:?}?"));
             }
-            let place = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let place = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
             return Err(Error::invalid(place, message));
         }
     }

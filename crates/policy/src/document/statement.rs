@@ -249,7 +249,12 @@ impl Statement {
     }
 
     /// Adds a condition: `values` for `key` under `operator`.
-    pub fn with_condition<I, S>(mut self, operator: impl Into<ConditionOperator>, key: impl Into<String>, values: I) -> Self
+    pub fn with_condition<I, S>(
+        mut self,
+        operator: impl Into<ConditionOperator>,
+        key: impl Into<String>,
+        values: I,
+    ) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

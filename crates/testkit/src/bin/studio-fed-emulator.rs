@@ -30,7 +30,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("# local AWS emulator on {}; stop it with Ctrl-C", emulator.endpoint_url());
+    println!(
+        "# local AWS emulator on {}; stop it with Ctrl-C",
+        emulator.endpoint_url()
+    );
     println!("export AWS_ENDPOINT_URL={}", emulator.endpoint_url());
     println!("export AWS_REGION={}", emulator.region());
     println!("export AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}");

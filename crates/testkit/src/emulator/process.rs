@@ -26,7 +26,14 @@ impl ServerProcess {
     /// Starts the server on `port` (0 = any free port) and waits until it is ready.
     pub fn start(layout: &Layout, port: u16) -> Result<ServerProcess, Error> {
         let mut child = Command::new(layout.python())
-            .args(["-m", "studio_emulator", "--host", "127.0.0.1", "--exit-with-parent", "--port"])
+            .args([
+                "-m",
+                "studio_emulator",
+                "--host",
+                "127.0.0.1",
+                "--exit-with-parent",
+                "--port",
+            ])
             .arg(port.to_string())
             .current_dir(&layout.source)
             .stdin(Stdio::null())
@@ -61,7 +68,10 @@ impl ServerProcess {
                     Err(_) => format!("was not ready within {} s", STARTUP_TIMEOUT.as_secs()),
                 };
                 drop(server); // kill it before reading what it printed
-                let log = stderr.lock().map(|l| Vec::from(l.clone()).join("\n")).unwrap_or_default();
+                let log = stderr
+                    .lock()
+                    .map(|l| Vec::from(l.clone()).join("\n"))
+                    .unwrap_or_default();
                 Err(Error::Start(format!("the emulator {what}; its last output:\n{log}")))
             }
         }

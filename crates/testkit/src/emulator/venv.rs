@@ -78,7 +78,9 @@ pub(super) fn ensure(layout: &Layout) -> Result<(), Error> {
     );
     let python = std::env::var("STUDIO_FED_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     run(
-        Command::new(&python).args(["-m", "venv", "--clear"]).arg(layout.home.join("venv")),
+        Command::new(&python)
+            .args(["-m", "venv", "--clear"])
+            .arg(layout.home.join("venv")),
         &format!(
             "creating a Python virtual environment with `{python} -m venv` failed. The emulator needs \
              Python 3.9+ with venv: install it (Debian/Ubuntu: apt-get install python3 python3-venv) \
