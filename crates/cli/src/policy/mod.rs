@@ -1,5 +1,7 @@
 //! `studio-fed policy ...`: build, lint and simulate IAM policies.
 
+mod lint;
+mod persona;
 mod simulate;
 
 use std::path::Path;
@@ -14,6 +16,10 @@ use crate::output::Format;
 /// The `policy` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
+    /// Print the IAM policies of a SageMaker Role Manager persona's role.
+    Persona(persona::Args),
+    /// Check policy files against IAM's size quotas; exits 1 when one is exceeded.
+    Lint(lint::Args),
     /// Evaluate a request against policies the way AWS would; exits 0 for Allow and 3 for a deny.
     Simulate(simulate::Args),
 }
@@ -21,6 +27,8 @@ pub enum PolicyCommand {
 /// Runs a `policy` subcommand.
 pub fn run(command: PolicyCommand, format: Format) -> CommandResult {
     match command {
+        PolicyCommand::Persona(args) => persona::run(args, format),
+        PolicyCommand::Lint(args) => lint::run(args, format),
         PolicyCommand::Simulate(args) => simulate::run(args, format),
     }
 }
