@@ -11,3 +11,8 @@
 #![forbid(unsafe_code)]
 
 pub use studio_fed_policy as policy;
+
+/// The README's code, compiled and run as doctests so it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
