@@ -67,8 +67,11 @@ fn requests() -> Vec<Request> {
         )
     };
     let app = |instance: &str| {
-        Request::new("sagemaker:CreateApp", arn(&format!("app/{DOMAIN}/alice/JupyterLab/default")))
-            .with_context(Context::new().with_strings("sagemaker:InstanceTypes", [instance]))
+        Request::new(
+            "sagemaker:CreateApp",
+            arn(&format!("app/{DOMAIN}/alice/JupyterLab/default")),
+        )
+        .with_context(Context::new().with_strings("sagemaker:InstanceTypes", [instance]))
     };
     let training = |instance: &str| {
         Request::new("sagemaker:CreateTrainingJob", arn("training-job/churn")).with_context(

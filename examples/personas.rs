@@ -80,7 +80,10 @@ fn run() -> Result<bool, Error> {
     let cases = cases();
     println!("What each persona may do (evaluated locally, AWS's evaluation logic):\n");
     let header = ["Request", "Data Scientist", "MLOps", "SageMaker compute"];
-    println!("{:<58} {:<16} {:<16} {:<16}", header[0], header[1], header[2], header[3]);
+    println!(
+        "{:<58} {:<16} {:<16} {:<16}",
+        header[0], header[1], header[2], header[3]
+    );
     println!("{}", "-".repeat(58 + 3 * 17));
     let mut outcomes = Vec::new();
     for case in &cases {
@@ -134,7 +137,9 @@ fn print_role(role: &RolePolicies) {
 fn evaluator(role: &RolePolicies) -> Evaluator {
     role.managed_policies
         .iter()
-        .fold(PolicySet::new(), |set, policy| set.identity(&policy.name, policy.document.clone()))
+        .fold(PolicySet::new(), |set, policy| {
+            set.identity(&policy.name, policy.document.clone())
+        })
         .compile()
 }
 
