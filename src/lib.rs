@@ -5,11 +5,14 @@
 //! This facade re-exports the studio-fed crates as modules and holds no logic
 //! of its own:
 //!
+//! - [`federation`]: OIDC, SAML and Cognito federation: discovery, token and
+//!   response validation, IAM identity providers, STS credential exchange.
 //! - [`policy`]: typed IAM policy documents, builders for trust policies, Role
 //!   Manager activities, personas, guardrails and SCPs, the IAM limits linter,
 //!   and a local policy evaluator.
 #![forbid(unsafe_code)]
 
+pub use studio_fed_federation as federation;
 pub use studio_fed_policy as policy;
 
 /// The README's code, compiled and run as doctests so it stays true.
