@@ -1,12 +1,13 @@
 //! `studio-fed`: federated, least-privilege access to Amazon SageMaker Studio.
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 a policy simulation
-//! that ends in a deny.
+//! that ends in a deny or a SAML response that is rejected.
 #![forbid(unsafe_code)]
 
 mod error;
 mod output;
 mod policy;
+mod saml;
 
 use std::process::ExitCode;
 
@@ -31,12 +32,16 @@ enum Command {
     /// Build, lint and simulate IAM policies.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Validate SAML responses against IdP metadata.
+    #[command(subcommand)]
+    Saml(saml::SamlCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Policy(command) => policy::run(command, cli.output),
+        Command::Saml(command) => saml::run(command, cli.output),
     };
     match result {
         Ok(code) => code,
