@@ -701,3 +701,25 @@ async fn minted_tokens_are_what_the_options_say() {
     assert_eq!(decode(&token).2.len(), 64);
     verify_with_jwks(&token, &jwks).unwrap();
 }
+
+#[tokio::test]
+async fn serves_over_tls_with_an_https_issuer() {
+    let chain = studio_fed_testkit::tls::TlsChain::generate(["localhost"]).unwrap();
+    let op = OidcProvider::builder().tls(chain.clone()).start().await.unwrap();
+    assert!(op.issuer().starts_with("https://127.0.0.1:"), "{}", op.issuer());
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(chain.root_pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let discovery: serde_json::Value = client
+        .get(op.discovery_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], op.issuer());
+    assert_eq!(discovery["jwks_uri"], op.jwks_uri());
+    assert!(op.jwks_uri().starts_with("https://"));
+}

@@ -44,6 +44,7 @@ pub use jwt::{MintOptions, token_hash};
 pub use keys::SigningAlg;
 pub use server::AccessTokenFormat;
 
+use crate::tls::{TlsChain, TlsServer};
 use server::{Settings, Shared, State};
 
 /// The `client_id` registered when the builder registers no client.
@@ -57,6 +58,9 @@ pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// What can go wrong starting or driving the provider.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The HTTPS server could not be started.
+    #[error("could not serve the OpenID Provider over TLS: {0}")]
+    Tls(#[source] crate::tls::Error),
     /// The listener could not be bound.
     #[error("could not bind the OpenID Provider to 127.0.0.1:0: {0} (is the loopback interface available?)")]
     Bind(#[source] std::io::Error),
@@ -105,6 +109,7 @@ pub struct OidcProviderBuilder {
     user: User,
     alg: SigningAlg,
     settings: Settings,
+    tls: Option<TlsChain>,
 }
 
 impl OidcProviderBuilder {
@@ -160,6 +165,14 @@ impl OidcProviderBuilder {
         self
     }
 
+    /// Serves over HTTPS with `chain` (leaf and intermediate sent, as a real
+    /// IdP does), so the issuer is `https://127.0.0.1:PORT`: what IAM OIDC
+    /// providers and thumbprints need. Clients must trust `chain.root_pem()`.
+    pub fn tls(mut self, chain: TlsChain) -> Self {
+        self.tls = Some(chain);
+        self
+    }
+
     /// Generates the keys and serves on `127.0.0.1:0`.
     pub async fn start(self) -> Result<OidcProvider, Error> {
         let mut clients = self.clients;
@@ -181,11 +194,22 @@ impl OidcProviderBuilder {
             .await
             .map_err(Error::Bind)?;
         let addr = listener.local_addr().map_err(Error::Bind)?;
-        let issuer = format!("http://{addr}");
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let issuer = format!("{scheme}://{addr}");
         let shared = Arc::new(Shared::new(issuer, State::new(keys, self.user, clients, self.settings)));
 
-        let (shutdown, stopped) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
+        if let Some(chain) = &self.tls {
+            let tls = TlsServer::serve_on(listener, chain, app).await.map_err(Error::Tls)?;
+            tracing::debug!(issuer = %shared.issuer, "test OpenID Provider started over TLS");
+            return Ok(OidcProvider {
+                shared,
+                addr,
+                shutdown: None,
+                _tls: Some(tls),
+            });
+        }
+        let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -199,6 +223,7 @@ impl OidcProviderBuilder {
             shared,
             addr,
             shutdown: Some(shutdown),
+            _tls: None,
         })
     }
 }
@@ -221,6 +246,8 @@ pub struct OidcProvider {
     shared: Arc<Shared>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The HTTPS server when serving over TLS; stops when dropped.
+    _tls: Option<TlsServer>,
 }
 
 impl std::fmt::Debug for OidcProvider {
@@ -257,6 +284,7 @@ impl OidcProvider {
                 token_ttl: Duration::from_secs(3600),
                 access_token_format: AccessTokenFormat::Jwt,
             },
+            tls: None,
         }
     }
 

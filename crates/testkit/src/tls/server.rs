@@ -28,6 +28,13 @@ pub struct TlsServer {
 impl TlsServer {
     /// Binds `127.0.0.1:0` and starts serving `router`. Must be called within a Tokio runtime.
     pub async fn serve(chain: &TlsChain, router: Router) -> Result<Self, Error> {
+        let tcp = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::serve_on(tcp, chain, router).await
+    }
+
+    /// Serves `router` on a listener already bound, for servers that must know
+    /// their address before building the router (e.g. an issuer URL).
+    pub async fn serve_on(tcp: TcpListener, chain: &TlsChain, router: Router) -> Result<Self, Error> {
         let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())?;
         acceptor.set_private_key(chain.leaf().private_key())?;
         acceptor.set_certificate(chain.leaf().x509())?;
@@ -35,7 +42,6 @@ impl TlsServer {
         acceptor.check_private_key()?;
         let acceptor = Arc::new(acceptor.build());
 
-        let tcp = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = tcp.local_addr()?;
         let url = Url::parse(&format!("https://{addr}/"))?;
 
