@@ -32,8 +32,12 @@ pub enum ReplayError {
 pub trait ReplayCache: Send + Sync {
     /// Records `id` as used until `expires_at`, or fails if it is already
     /// recorded and not yet expired at `now`.
-    fn use_once<'a>(&'a self, id: &'a str, expires_at: OffsetDateTime, now: OffsetDateTime)
-    -> BoxFuture<'a, Result<(), ReplayError>>;
+    fn use_once<'a>(
+        &'a self,
+        id: &'a str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<(), ReplayError>>;
 }
 
 /// An in-memory [`ReplayCache`] for a single instance. Expired entries are
@@ -106,14 +110,20 @@ mod tests {
         );
         cache.use_once("_b2", until, NOW).await.unwrap();
         // After expiry the assertion itself is refused by its time window; the cache may forget it.
-        cache.use_once("_a1", until + Duration::minutes(5), until).await.unwrap();
+        cache
+            .use_once("_a1", until + Duration::minutes(5), until)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
     async fn expired_entries_are_purged() {
         let cache = InMemoryReplayCache::new();
         for i in 0..1024 {
-            cache.use_once(&format!("old-{i}"), NOW, NOW - Duration::minutes(1)).await.unwrap();
+            cache
+                .use_once(&format!("old-{i}"), NOW, NOW - Duration::minutes(1))
+                .await
+                .unwrap();
         }
         cache.use_once("new", NOW + Duration::minutes(5), NOW).await.unwrap();
         assert_eq!(cache.len(), 1);
