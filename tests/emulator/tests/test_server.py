@@ -73,3 +73,8 @@ def test_exit_with_parent_stops_when_the_parent_dies(tmp_path):
         time.sleep(0.2)
     os.kill(emulator_pid, signal.SIGKILL)
     raise AssertionError("the emulator outlived its parent")
+
+
+def test_aws_managed_policies_exist_as_in_an_aws_account(client):
+    policy = client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerFullAccess")["Policy"]
+    assert policy["PolicyName"] == "AmazonSageMakerFullAccess"
