@@ -113,7 +113,6 @@ async fn bad_inputs_are_refused_before_any_call() {
 }
 
 #[tokio::test]
-#[ignore = "moto 5.2.5 does not implement AddClientIDToOpenIDConnectProvider / RemoveClientIDFromOpenIDConnectProvider (HTTP 500)"]
 async fn client_ids_are_added_and_removed() {
     let env = aws_common::env().await;
     let spec = OidcProviderSpec::new(URL, ["studio-fed", "cli"]).with_thumbprints([PRINT_A]);

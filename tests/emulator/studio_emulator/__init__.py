@@ -1,11 +1,12 @@
-"""moto's server mode, extended with the SageMaker Studio and IAM Identity Center APIs moto lacks."""
+"""moto's server mode, extended with the SageMaker Studio, IAM Identity Center and IAM APIs moto lacks."""
 
-from . import domains, presigned, sagemaker_studio, sso_apps
+from . import domains, iam_oidc, presigned, sagemaker_studio, sso_apps
 
 
 def install() -> None:
     """Patch moto; call once, before the server starts."""
     domains.install()
+    iam_oidc.install()
     sagemaker_studio.install()
     presigned.install()
     sso_apps.install()
