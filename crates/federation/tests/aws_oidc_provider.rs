@@ -136,23 +136,19 @@ async fn client_ids_are_added_and_removed() {
 }
 
 #[tokio::test]
-async fn a_failed_client_id_change_names_the_action_and_the_provider() {
-    // Against moto, which lacks AddClientIDToOpenIDConnectProvider, this shows the error path;
-    // against a complete implementation the change succeeds.
+async fn more_client_ids_than_iam_allows_are_refused_before_anything_is_sent() {
+    // IAM allows 100 client ids per provider.
     let env = aws_common::env().await;
-    let spec = OidcProviderSpec::new(URL, ["studio-fed"]);
-    let created = aws::ensure_oidc_provider(&env.config, &spec).await.unwrap();
-    let changed = OidcProviderSpec::new(URL, ["studio-fed", "notebooks"]);
-    match aws::ensure_oidc_provider(&env.config, &changed).await {
-        Ok(ensured) => assert!(ensured.change.is_change()),
-        Err(e) => {
-            let text = e.to_string();
-            assert!(
-                text.starts_with("iam:AddClientIDToOpenIDConnectProvider on arn:aws:iam::"),
-                "{text}"
-            );
-            assert!(text.contains(&created.resource), "{text}");
-            assert!(e.code().is_some(), "{e:?}");
-        }
-    }
+    let hundred: Vec<String> = (0..100).map(|i| format!("client-{i:03}")).collect();
+    aws::ensure_oidc_provider(&env.config, &OidcProviderSpec::new(URL, hundred.clone()))
+        .await
+        .unwrap();
+    env.reset();
+    let mut one_more = hundred;
+    one_more.push("client-100".into());
+    let error = aws::ensure_oidc_provider(&env.config, &OidcProviderSpec::new(URL, one_more))
+        .await
+        .expect_err("the 101st client id exceeds IAM's quota");
+    assert!(error.to_string().contains("give 1 to 100 client ids"), "{error}");
+    assert_eq!(env.proxy.counts().total(), 0, "nothing was sent");
 }

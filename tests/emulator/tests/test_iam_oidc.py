@@ -42,3 +42,12 @@ def test_client_id_calls_on_an_unknown_provider_are_no_such_entity(client):
         iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="x")
     with aws_error("NoSuchEntity"):
         iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="x")
+
+
+def test_a_provider_holds_at_most_100_client_ids(provider):
+    iam, arn = provider
+    for i in range(99):
+        iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=f"client-{i}")
+    with aws_error("LimitExceeded"):
+        iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="one-too-many")
+    assert len(client_ids(iam, arn)) == 100
