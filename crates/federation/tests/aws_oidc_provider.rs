@@ -8,6 +8,8 @@ use aws_common::writes;
 use studio_fed_federation::aws::{self, OidcProviderSpec};
 use studio_fed_federation::{Change, FieldChange};
 use studio_fed_testkit::emulator::ACCOUNT_ID;
+use studio_fed_testkit::oidc_op::OidcProvider;
+use studio_fed_testkit::tls::TlsChain;
 
 const URL: &str = "https://login.example.com/realms/ml";
 const PRINT_A: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
@@ -76,15 +78,44 @@ async fn creates_then_leaves_alone_then_updates_thumbprints() {
         "{:?}",
         stored.tags()
     );
+}
 
-    // Without thumbprints, the existing ones are left to IAM.
+#[tokio::test]
+async fn without_thumbprints_the_issuers_is_computed_from_its_tls_chain() {
+    let env = aws_common::env().await;
+    let chain = TlsChain::generate(["localhost"]).unwrap();
+    let op = OidcProvider::builder().tls(chain.clone()).start().await.unwrap();
+    let spec = OidcProviderSpec::new(op.issuer(), ["studio-fed"]).with_tls_root_pem(chain.root_pem().as_bytes());
+
+    let created = aws::ensure_oidc_provider(&env.config, &spec).await.unwrap();
+    assert_eq!(created.change, Change::Created);
+    let stored = aws_sdk_iam::Client::new(env.emulator.sdk_config())
+        .get_open_id_connect_provider()
+        .open_id_connect_provider_arn(&created.resource)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.thumbprint_list(), [chain.expected_thumbprint()]);
+
     env.reset();
-    let no_prints = OidcProviderSpec::new(URL, ["studio-fed", "cli"]);
-    assert_eq!(
-        aws::ensure_oidc_provider(&env.config, &no_prints).await.unwrap().change,
-        Change::Unchanged
-    );
+    let again = aws::ensure_oidc_provider(&env.config, &spec).await.unwrap();
+    assert_eq!(again.change, Change::Unchanged);
     env.assert_read_only();
+}
+
+#[tokio::test]
+async fn an_issuer_whose_chain_is_not_trusted_gets_no_thumbprint_and_nothing_is_sent() {
+    let env = aws_common::env().await;
+    let op = OidcProvider::builder()
+        .tls(TlsChain::generate(["localhost"]).unwrap())
+        .start()
+        .await
+        .unwrap();
+    let error = aws::ensure_oidc_provider(&env.config, &OidcProviderSpec::new(op.issuer(), ["studio-fed"]))
+        .await
+        .expect_err("the issuer's private root is not trusted");
+    assert!(error.to_string().contains("cannot compute its thumbprint"), "{error}");
+    assert_eq!(env.proxy.counts().total(), 0);
 }
 
 #[tokio::test]
@@ -140,9 +171,12 @@ async fn more_client_ids_than_iam_allows_are_refused_before_anything_is_sent() {
     // IAM allows 100 client ids per provider.
     let env = aws_common::env().await;
     let hundred: Vec<String> = (0..100).map(|i| format!("client-{i:03}")).collect();
-    aws::ensure_oidc_provider(&env.config, &OidcProviderSpec::new(URL, hundred.clone()))
-        .await
-        .unwrap();
+    aws::ensure_oidc_provider(
+        &env.config,
+        &OidcProviderSpec::new(URL, hundred.clone()).with_thumbprints([PRINT_A]),
+    )
+    .await
+    .unwrap();
     env.reset();
     let mut one_more = hundred;
     one_more.push("client-100".into());

@@ -1,5 +1,6 @@
 //! IAM OIDC identity providers: [`ensure_oidc_provider`].
 
+use crate::oidc::{HttpClient, thumbprint_for_issuer};
 use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
@@ -25,19 +26,17 @@ pub struct OidcProviderSpec {
     /// The audiences (OAuth client ids) accepted.
     pub client_ids: Vec<String>,
     /// The SHA-1 thumbprints (40 hex digits, at most 5) of the issuer's
-    /// certificate chain. `None` leaves them to IAM: on creation none are sent
-    /// (IAM then relies on its library of trusted root CAs for well-known
-    /// issuers) and an existing provider's thumbprints are not changed.
-    ///
-    /// Thumbprints are not computed here, to keep resource management free of
-    /// network access to the issuer: compute them with
-    /// [`crate::oidc::oidc_thumbprint`] and pass them in with
-    /// [`OidcProviderSpec::with_thumbprints`].
+    /// certificate chain. `None` computes the thumbprint the way AWS
+    /// documents it (see [`crate::oidc::thumbprint_for_issuer`]): the SHA-1 of
+    /// the last certificate the issuer's `jwks_uri` host sends.
     pub thumbprints: Option<Vec<String>>,
+    /// A root CA (PEM) to trust, besides the system roots, when computing the
+    /// thumbprint of an issuer whose TLS chain ends in a private root.
+    pub tls_root_pem: Option<Vec<u8>>,
 }
 
 impl OidcProviderSpec {
-    /// A provider for `url` accepting `client_ids`, thumbprints left to IAM.
+    /// A provider for `url` accepting `client_ids`, with the computed thumbprint.
     pub fn new<I, S>(url: impl Into<String>, client_ids: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -47,7 +46,15 @@ impl OidcProviderSpec {
             url: url.into(),
             client_ids: client_ids.into_iter().map(Into::into).collect(),
             thumbprints: None,
+            tls_root_pem: None,
         }
+    }
+
+    /// Trusts this root CA (PEM) when computing the thumbprint (see
+    /// [`OidcProviderSpec::tls_root_pem`]).
+    pub fn with_tls_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root_pem = Some(pem.into());
+        self
     }
 
     /// Pins these thumbprints (e.g. computed by the caller from the issuer's TLS chain).
@@ -100,7 +107,7 @@ impl OidcProviderSpec {
                     return Err(Error::invalid(
                         "OIDC thumbprints",
                         &list(prints),
-                        "give 1 to 5 thumbprints, or None to leave them to IAM",
+                        "give 1 to 5 thumbprints, or none to have the thumbprint computed",
                     ));
                 }
                 for print in prints {
@@ -120,7 +127,8 @@ impl OidcProviderSpec {
 }
 
 /// Creates the IAM OIDC provider for `spec.url`, or brings an existing one in
-/// line: client ids added or removed, thumbprints replaced (when given).
+/// line: client ids added or removed, thumbprints replaced. Without pinned
+/// thumbprints, the issuer's is computed over TLS first.
 /// Returns the provider ARN. New providers are tagged `managed-by=studio-fed`.
 ///
 /// ```no_run
@@ -136,6 +144,10 @@ pub async fn ensure_oidc_provider(config: &SdkConfig, spec: &OidcProviderSpec) -
     let span = tracing::info_span!("ensure_oidc_provider", url = %spec.url);
     async move {
         let (client_ids, thumbprints) = spec.validate()?;
+        let thumbprints = match thumbprints {
+            Some(pinned) => pinned,
+            None => BTreeSet::from([computed_thumbprint(spec).await?]),
+        };
         let iam = aws_sdk_iam::Client::new(config);
         let wanted = spec.host_path();
         let suffix = format!(":oidc-provider/{wanted}");
@@ -157,9 +169,7 @@ pub async fn ensure_oidc_provider(config: &SdkConfig, spec: &OidcProviderSpec) -
                 .url(format!("https://{wanted}"))
                 .set_client_id_list(Some(client_ids.iter().cloned().collect()))
                 .tags(managed_by_tag()?);
-            if let Some(prints) = &thumbprints {
-                create = create.set_thumbprint_list(Some(prints.iter().cloned().collect()));
-            }
+            create = create.set_thumbprint_list(Some(thumbprints.iter().cloned().collect()));
             let created = create
                 .send()
                 .await
@@ -214,16 +224,14 @@ pub async fn ensure_oidc_provider(config: &SdkConfig, spec: &OidcProviderSpec) -
             }
             diff.push(FieldChange::new("client_ids", set(&have_ids), set(&client_ids)));
         }
-        if let Some(prints) = thumbprints
-            && prints != have_prints
-        {
+        if thumbprints != have_prints {
             iam.update_open_id_connect_provider_thumbprint()
                 .open_id_connect_provider_arn(&arn)
-                .set_thumbprint_list(Some(prints.iter().cloned().collect()))
+                .set_thumbprint_list(Some(thumbprints.iter().cloned().collect()))
                 .send()
                 .await
                 .map_err(|e| Error::aws("iam:UpdateOpenIDConnectProviderThumbprint", &arn, e))?;
-            diff.push(FieldChange::new("thumbprints", set(&have_prints), set(&prints)));
+            diff.push(FieldChange::new("thumbprints", set(&have_prints), set(&thumbprints)));
         }
         let change = Change::from_diff(diff);
         tracing::info!(%arn, %change, "ensured IAM OIDC provider");
@@ -243,4 +251,26 @@ pub(crate) fn managed_by_tag() -> Result<Tag, Error> {
         .value(MANAGED_BY_VALUE)
         .build()
         .map_err(|e| Error::invalid("tag", MANAGED_BY_TAG, e.to_string()))
+}
+
+/// The thumbprint of `spec.url` as AWS documents it.
+async fn computed_thumbprint(spec: &OidcProviderSpec) -> Result<String, Error> {
+    let mut http = HttpClient::builder();
+    if let Some(pem) = &spec.tls_root_pem {
+        http = http.extra_root_pem(pem.clone());
+    }
+    let unreachable = |e: crate::oidc::OidcError| {
+        Error::invalid(
+            "OIDC issuer",
+            &spec.url,
+            format!(
+                "cannot compute its thumbprint ({e}): check the issuer is reachable over TLS, or pass \
+                 thumbprints with OidcProviderSpec::with_thumbprints"
+            ),
+        )
+    };
+    let http = http.build().map_err(unreachable)?;
+    thumbprint_for_issuer(&spec.url, &http, spec.tls_root_pem.as_deref())
+        .await
+        .map_err(unreachable)
 }
