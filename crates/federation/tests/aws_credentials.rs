@@ -19,10 +19,13 @@ use studio_fed_testkit::saml_idp::SamlIdp;
 /// the role exists as it would in AWS).
 async fn web_identity_role(config: &aws_config::SdkConfig) -> String {
     let issuer = "https://login.example.com";
-    let provider = aws::ensure_oidc_provider(config, &OidcProviderSpec::new(issuer, ["studio-fed"]))
-        .await
-        .unwrap()
-        .resource;
+    let provider = aws::ensure_oidc_provider(
+        config,
+        &OidcProviderSpec::new(issuer, ["studio-fed"]).with_thumbprints(["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]),
+    )
+    .await
+    .unwrap()
+    .resource;
     let trust = OidcTrust::new(provider, issuer).with_client_id("studio-fed");
     aws::ensure_web_identity_role(config, "ml-web", &trust, RolePermissions::new())
         .await

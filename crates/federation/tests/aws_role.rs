@@ -127,10 +127,13 @@ async fn saml_role_created_unchanged_then_trust_and_policies_updated() {
 async fn web_identity_role_trust_follows_client_ids_and_subjects() {
     let env = aws_common::env().await;
     let issuer = "https://login.example.com/realms/ml";
-    let provider = aws::ensure_oidc_provider(&env.config, &OidcProviderSpec::new(issuer, ["studio-fed"]))
-        .await
-        .unwrap()
-        .resource;
+    let provider = aws::ensure_oidc_provider(
+        &env.config,
+        &OidcProviderSpec::new(issuer, ["studio-fed"]).with_thumbprints(["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]),
+    )
+    .await
+    .unwrap()
+    .resource;
     let trust = OidcTrust::new(&provider, issuer).with_client_id("studio-fed");
     let first = aws::ensure_web_identity_role(&env.config, "ml-web", &trust, RolePermissions::new())
         .await

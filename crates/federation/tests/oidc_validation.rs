@@ -529,3 +529,41 @@ async fn malformed_tokens_are_rejected() {
     let stripped = format!("{}.", token.rsplit_once('.').unwrap().0);
     assert_eq!(refused(&v, &stripped, "n").await, OidcError::UnsignedToken);
 }
+
+#[tokio::test]
+async fn a_key_the_provider_retired_is_refused_once_the_cached_jwks_is_too_old() {
+    let op = start_op(SigningAlg::Rs256).await;
+    let clock = TestClock::default();
+    let c = clock.clone();
+    let v = validator_with(&op, move |b| {
+        b.clock(move || c.now())
+            .jwks_max_age(Duration::from_secs(3600))
+            .max_token_age(Duration::from_secs(4 * 3600))
+    })
+    .await;
+    // Tokens signed by the key that is about to be retired, valid for hours.
+    let old_key_token = |nonce: &str| {
+        mint(
+            &op,
+            nonce,
+            |claims| {
+                claims.insert("exp".into(), json!(now() + 3 * 3600));
+            },
+            MintOptions::new(),
+        )
+    };
+    let first = old_key_token("n1");
+    let second = old_key_token("n2");
+    op.rotate_keys().unwrap();
+    op.retire_old_keys();
+    let before = op.request_counts().jwks;
+
+    // Within the JWKS's maximum age the cached (old) key still verifies, without a fetch.
+    v.validate(&first, "n1", None).await.expect("cached key");
+    assert_eq!(op.request_counts().jwks, before);
+
+    // Past it, the JWKS is fetched again: the retired key is gone.
+    clock.advance(3601);
+    assert!(matches!(refused(&v, &second, "n2").await, OidcError::UnknownKey { .. }));
+    assert!(op.request_counts().jwks > before, "the stale JWKS was refetched");
+}

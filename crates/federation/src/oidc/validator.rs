@@ -154,6 +154,7 @@ pub struct IdTokenValidatorBuilder {
     clock: Clock,
     replay: Option<Arc<dyn ReplayCache>>,
     refresh_interval: Duration,
+    jwks_max_age: Duration,
     trusted_audiences: Vec<String>,
 }
 
@@ -208,6 +209,14 @@ impl IdTokenValidatorBuilder {
         self
     }
 
+    /// How long a fetched JWKS is trusted (default one hour): after that it is
+    /// fetched again before the next validation, so keys the provider has
+    /// retired stop being accepted. If that fetch fails, validation fails.
+    pub fn jwks_max_age(mut self, age: Duration) -> Self {
+        self.jwks_max_age = age;
+        self
+    }
+
     /// Minimum time between two JWKS refreshes triggered by an unknown `kid`
     /// (default 60 s), so forged kids cannot make the validator hammer the provider.
     pub fn jwks_refresh_interval(mut self, interval: Duration) -> Self {
@@ -257,6 +266,7 @@ impl IdTokenValidatorBuilder {
         let skew = i64::try_from(self.skew.as_secs()).unwrap_or(i64::MAX / 4).min(3600);
         let max_age = i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX / 4);
         let jwks = metadata.jwks().clone();
+        let jwks_fetched_at = (self.clock)();
         Ok(IdTokenValidator {
             issuer: self.issuer,
             client_id: self.client_id,
@@ -269,7 +279,9 @@ impl IdTokenValidatorBuilder {
             refresh_interval: time::Duration::try_from(self.refresh_interval).unwrap_or(time::Duration::MINUTE),
             trusted_audiences: self.trusted_audiences,
             http,
+            jwks_max_age: time::Duration::try_from(self.jwks_max_age).unwrap_or(time::Duration::HOUR),
             jwks: RwLock::new(jwks),
+            jwks_fetched_at: std::sync::Mutex::new(jwks_fetched_at),
             last_refresh: tokio::sync::Mutex::new(None),
             metadata,
         })
@@ -289,7 +301,10 @@ pub struct IdTokenValidator {
     refresh_interval: time::Duration,
     trusted_audiences: Vec<String>,
     http: HttpClient,
+    jwks_max_age: time::Duration,
     jwks: RwLock<CoreJsonWebKeySet>,
+    /// When the cached JWKS was fetched.
+    jwks_fetched_at: std::sync::Mutex<OffsetDateTime>,
     /// When an unknown `kid` last caused a refresh.
     last_refresh: tokio::sync::Mutex<Option<OffsetDateTime>>,
     metadata: CoreProviderMetadata,
@@ -327,6 +342,7 @@ impl IdTokenValidator {
             clock: Arc::new(OffsetDateTime::now_utc),
             replay: None,
             refresh_interval: Duration::from_secs(60),
+            jwks_max_age: Duration::from_secs(3600),
             trusted_audiences: Vec::new(),
         }
     }
@@ -587,6 +603,14 @@ impl IdTokenValidator {
                 }),
             };
         }
+        if self.jwks_is_stale()? {
+            let _refreshing = self.last_refresh.lock().await;
+            // Another validation may have refreshed while this one waited.
+            if self.jwks_is_stale()? {
+                tracing::info!("the cached JWKS is older than its maximum age; refreshing it");
+                self.refresh_jwks().await?;
+            }
+        }
         if let Some(key) = self.find_key(jws)? {
             return Ok(key);
         }
@@ -606,15 +630,28 @@ impl IdTokenValidator {
         }
         *last_refresh = Some(now);
         tracing::info!("unknown signing key; refreshing the JWKS");
+        self.refresh_jwks().await?;
+        self.find_key(jws)?.ok_or_else(unknown)
+    }
+
+    fn jwks_is_stale(&self) -> Result<bool, OidcError> {
+        let fetched_at = self
+            .jwks_fetched_at
+            .lock()
+            .map_err(|_| OidcError::Jwks("the JWKS cache lock is poisoned".into()))?;
+        Ok(self.now() - *fetched_at >= self.jwks_max_age)
+    }
+
+    /// Fetches the JWKS from the provider's `jwks_uri` and replaces the cache.
+    async fn refresh_jwks(&self) -> Result<(), OidcError> {
         let client = |request| self.http.execute(request);
         let jwks = CoreJsonWebKeySet::fetch_async(self.metadata.jwks_uri(), &client)
             .await
             .map_err(|e| OidcError::Jwks(error_chain(&e)))?;
-        match self.jwks.write() {
-            Ok(mut current) => *current = jwks,
-            Err(_) => return Err(OidcError::Jwks("the JWKS cache lock is poisoned".into())),
-        }
-        self.find_key(jws)?.ok_or_else(unknown)
+        let poisoned = || OidcError::Jwks("the JWKS cache lock is poisoned".into());
+        *self.jwks.write().map_err(|_| poisoned())? = jwks;
+        *self.jwks_fetched_at.lock().map_err(|_| poisoned())? = self.now();
+        Ok(())
     }
 
     fn find_key(&self, jws: &Jws<'_>) -> Result<Option<CoreJsonWebKey>, OidcError> {
