@@ -93,6 +93,17 @@ impl Environment {
     }
 }
 
+/// The process exit code for an example's result, printing the error.
+pub fn exit_code(result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Prints a step heading.
 pub fn step(title: &str) {
     println!("\n== {title}");

@@ -6,6 +6,7 @@ use std::time::Duration;
 use openidconnect::{HttpRequest, HttpResponse};
 
 use super::OidcError;
+use super::validator::error_chain;
 
 /// Default total timeout of one request.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -150,16 +151,4 @@ impl HttpClient {
         }
         out.body(body).map_err(|e| HttpError::Invalid(e.to_string()))
     }
-}
-
-/// An error with its sources, for messages that say what actually failed.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -797,6 +797,7 @@ pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     }
 }
 
+/// An error with its sources, for messages that say what actually failed.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
