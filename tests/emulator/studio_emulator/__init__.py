@@ -1,6 +1,6 @@
 """moto's server mode, extended with the SageMaker Studio, IAM Identity Center and IAM APIs moto lacks."""
 
-from . import domains, iam_oidc, presigned, sagemaker_studio, sso_apps
+from . import domains, iam_oidc, identitystore_updates, presigned, sagemaker_studio, sso_apps
 
 
 def install() -> None:
@@ -10,3 +10,4 @@ def install() -> None:
     sagemaker_studio.install()
     presigned.install()
     sso_apps.install()
+    identitystore_updates.install()
