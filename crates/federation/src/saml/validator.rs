@@ -1,5 +1,6 @@
 //! [`ResponseValidator`]: the hardened SAML 2.0 Response (HTTP-POST binding) validator.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -322,8 +323,9 @@ struct Structure {
     assertion_id: String,
     response_signed: bool,
     assertion_signed: bool,
-    /// Certificates embedded in the signatures' KeyInfo (to explain a failed verification).
-    key_info_certificates: Vec<Vec<u8>>,
+    /// The `ds:X509Certificate` elements of the signatures' KeyInfo, decoded only to explain a
+    /// failed verification (see [`key_info_certificates`]).
+    key_info_x509: Vec<usize>,
 }
 
 impl ResponseValidator {
@@ -422,12 +424,18 @@ impl ResponseValidator {
         if form_value.len() > self.max_size / 3 * 4 + 4096 {
             return Err(SamlError::TooLarge { max: self.max_size });
         }
-        let compact: String = form_value.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        // Form values are usually one unbroken line: copy without the whitespace only when there is
+        // some. (Bytes, not chars: a byte of a multi-byte UTF-8 character is never ASCII whitespace.)
+        let compact: Cow<'_, [u8]> = if form_value.bytes().any(|b| b.is_ascii_whitespace()) {
+            Cow::Owned(form_value.bytes().filter(|b| !b.is_ascii_whitespace()).collect())
+        } else {
+            Cow::Borrowed(form_value.as_bytes())
+        };
         if compact.is_empty() {
             return Err(SamlError::BadEncoding("the SAMLResponse is empty"));
         }
         let bytes = STANDARD
-            .decode(compact.as_bytes())
+            .decode(&compact)
             .map_err(|_| SamlError::BadEncoding("the SAMLResponse is not valid base64"))?;
         if bytes.len() > self.max_size {
             return Err(SamlError::TooLarge { max: self.max_size });
@@ -474,8 +482,7 @@ impl ResponseValidator {
             allowed,
         )
         .map_err(|_| {
-            let untrusted = structure
-                .key_info_certificates
+            let untrusted = key_info_certificates(&doc, &structure.key_info_x509)
                 .iter()
                 .any(|c| !self.metadata.signing_certificates().contains(c));
             if untrusted {
@@ -524,7 +531,7 @@ impl ResponseValidator {
                 let response: Response = reduced
                     .parse()
                     .map_err(|_| SamlError::Malformed("the signed Response cannot be read"))?;
-                let assertion = response.assertion.clone().ok_or(SamlError::NoAssertion)?;
+                let assertion = response.assertion.ok_or(SamlError::NoAssertion)?;
                 (
                     response.status.and_then(|s| s.status_code.value),
                     response.destination,
@@ -819,7 +826,7 @@ impl ResponseValidator {
             assertion_id,
             response_signed: false,
             assertion_signed: false,
-            key_info_certificates: Vec::new(),
+            key_info_x509: Vec::new(),
         };
         for index in 0..doc.elements.len() {
             let element = &doc.elements[index];
@@ -853,19 +860,11 @@ impl ResponseValidator {
             }
             *seen = true;
             self.check_signature(doc, index, parent_id, is_response)?;
-            for x509 in descendants(doc, index)
-                .into_iter()
-                .filter(|&i| doc.elements[i].is(NS_DSIG, "X509Certificate"))
-            {
-                let compact: String = doc.elements[x509]
-                    .text
-                    .chars()
-                    .filter(|c| !c.is_ascii_whitespace())
-                    .collect();
-                if let Ok(der) = STANDARD.decode(compact) {
-                    structure.key_info_certificates.push(der);
-                }
-            }
+            structure.key_info_x509.extend(
+                descendants(doc, index)
+                    .into_iter()
+                    .filter(|&i| doc.elements[i].is(NS_DSIG, "X509Certificate")),
+            );
         }
         if !structure.response_signed && !structure.assertion_signed {
             return Err(SamlError::SignatureMissing);
@@ -968,6 +967,21 @@ fn descendants(doc: &Document, index: usize) -> Vec<usize> {
         stack.extend(doc.elements[i].children.iter().copied());
     }
     out
+}
+
+/// The DER of the KeyInfo certificates at `x509` (elements of `doc`); those that are not valid
+/// base64 are skipped.
+fn key_info_certificates(doc: &Document, x509: &[usize]) -> Vec<Vec<u8>> {
+    x509.iter()
+        .filter_map(|&i| {
+            let compact: String = doc.elements[i]
+                .text
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            STANDARD.decode(compact).ok()
+        })
+        .collect()
 }
 
 fn scan_error(error: ScanError) -> SamlError {

@@ -113,12 +113,17 @@ pub(crate) fn scan(input: &str) -> Result<Document, ScanError> {
     })
 }
 
+/// Whether `haystack` contains the markup declaration `needle` (`<!` then a keyword), ignoring ASCII
+/// case. `<!` has no case, so only its occurrences (found with the fast substring search) are
+/// compared, instead of every position of the document.
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    debug_assert!(needle.starts_with(b"<!"));
+    haystack.match_indices("<!").any(|(at, _)| {
+        haystack.as_bytes()[at..]
+            .get(..needle.len())
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(needle))
+    })
 }
 
 struct Scanner<'a> {
@@ -190,10 +195,7 @@ impl<'a> Scanner<'a> {
                 let end = rest.find('<').unwrap_or(rest.len());
                 let raw = &rest[..end];
                 match self.stack.last() {
-                    Some(&(open, _)) => {
-                        let text = unescape(raw)?;
-                        self.elements[open].text.push_str(&text);
-                    }
+                    Some(&(open, _)) => unescape_into(raw, &mut self.elements[open].text)?,
                     None => {
                         if !raw.chars().all(is_xml_space) {
                             return Err(ScanError::Malformed("text outside the root element"));
@@ -411,10 +413,13 @@ fn is_xml_space(c: char) -> bool {
 
 /// Replaces the predefined entities and character references; anything else is refused.
 fn unescape(raw: &str) -> Result<String, ScanError> {
-    if !raw.contains('&') {
-        return Ok(raw.to_owned());
-    }
     let mut out = String::with_capacity(raw.len());
+    unescape_into(raw, &mut out)?;
+    Ok(out)
+}
+
+/// [`unescape`], appending to `out` (no intermediate string).
+fn unescape_into(raw: &str, out: &mut String) -> Result<(), ScanError> {
     let mut rest = raw;
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
@@ -446,7 +451,7 @@ fn unescape(raw: &str) -> Result<String, ScanError> {
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
