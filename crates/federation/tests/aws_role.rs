@@ -217,7 +217,7 @@ async fn customer_managed_policies_get_new_versions_and_old_ones_are_pruned() {
     for i in 1..=6 {
         let doc = s3_read(&format!("v{i}"));
         let mut spec = spec.clone();
-        spec.customer_managed[0].document = doc.clone();
+        spec.permissions.customer_managed[0].document = doc.clone();
         let ensured = aws::ensure_role(&env.config, &spec).await.unwrap();
         assert_eq!(
             ensured.change,
@@ -271,7 +271,7 @@ async fn over_quota_and_bad_names_are_refused_before_any_call() {
     assert!(e.to_string().contains("invalid role name"), "{e}");
 
     let mut spec = RoleSpec::new("short", trust);
-    spec.max_session_duration = Some(60);
+    spec.permissions.max_session_duration = Some(60);
     let e = aws::ensure_role(&env.config, &spec).await.unwrap_err();
     assert!(e.to_string().contains("max session duration"), "{e}");
     env.assert_nothing_sent();

@@ -81,7 +81,7 @@ impl RolePermissions {
 /// let spec = RoleSpec::new("ml-data-scientist", trust).with_permissions(
 ///     RolePermissions::new().with_managed_policy_arn("arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"),
 /// );
-/// assert_eq!(spec.managed_policy_arns.len(), 1);
+/// assert_eq!(spec.permissions.managed_policy_arns.len(), 1);
 /// # Ok::<(), studio_fed_policy::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,18 +90,11 @@ pub struct RoleSpec {
     pub name: String,
     /// The trust (assume-role) policy.
     pub trust_policy: PolicyDocument,
-    /// Existing managed policies to attach, by ARN. Others are detached.
-    pub managed_policy_arns: Vec<String>,
-    /// Inline policies; other inline policies of the role are deleted.
-    pub inline_policies: Vec<NamedPolicy>,
-    /// Customer managed policies created (CreatePolicy) or updated
-    /// (CreatePolicyVersion, deleting the oldest non-default version when IAM's
-    /// 5 exist) and attached.
-    pub customer_managed: Vec<NamedPolicy>,
-    /// Maximum session duration in seconds; `None` leaves it as it is.
-    pub max_session_duration: Option<i32>,
-    /// Tags, besides `managed-by=studio-fed`. Other tags on the role are left alone.
-    pub tags: BTreeMap<String, String>,
+    /// What the role may do: managed policy ARNs (others are detached), inline
+    /// policies (others are deleted), customer managed policies (created with
+    /// CreatePolicy or updated with CreatePolicyVersion, deleting the oldest
+    /// non-default version when IAM's 5 exist), session duration and tags.
+    pub permissions: RolePermissions,
 }
 
 impl RoleSpec {
@@ -110,21 +103,13 @@ impl RoleSpec {
         RoleSpec {
             name: name.into(),
             trust_policy,
-            managed_policy_arns: Vec::new(),
-            inline_policies: Vec::new(),
-            customer_managed: Vec::new(),
-            max_session_duration: None,
-            tags: BTreeMap::new(),
+            permissions: RolePermissions::new(),
         }
     }
 
     /// Replaces the permissions with `permissions`.
     pub fn with_permissions(mut self, permissions: RolePermissions) -> Self {
-        self.managed_policy_arns = permissions.managed_policy_arns;
-        self.inline_policies = permissions.inline_policies;
-        self.customer_managed = permissions.customer_managed;
-        self.max_session_duration = permissions.max_session_duration;
-        self.tags = permissions.tags;
+        self.permissions = permissions;
         self
     }
 
@@ -134,11 +119,13 @@ impl RoleSpec {
         RoleSpec {
             name: role.role_name.clone(),
             trust_policy: role.trust_policy.clone(),
-            managed_policy_arns: role.attached_policy_arns.clone(),
-            inline_policies: role.inline_policies.clone(),
-            customer_managed: role.managed_policies.clone(),
-            max_session_duration: None,
-            tags: BTreeMap::new(),
+            permissions: RolePermissions {
+                managed_policy_arns: role.attached_policy_arns.clone(),
+                inline_policies: role.inline_policies.clone(),
+                customer_managed: role.managed_policies.clone(),
+                max_session_duration: None,
+                tags: BTreeMap::new(),
+            },
         }
     }
 
@@ -147,29 +134,46 @@ impl RoleSpec {
         RolePolicies {
             role_name: self.name.clone(),
             trust_policy: self.trust_policy.clone(),
-            managed_policies: self.customer_managed.clone(),
-            attached_policy_arns: self.managed_policy_arns.clone(),
-            inline_policies: self.inline_policies.clone(),
+            managed_policies: self.permissions.customer_managed.clone(),
+            attached_policy_arns: self.permissions.managed_policy_arns.clone(),
+            inline_policies: self.permissions.inline_policies.clone(),
         }
     }
 
     fn validate(&self) -> Result<(), Error> {
         check_name("role name", &self.name, 64)?;
-        for policy in self.customer_managed.iter().chain(&self.inline_policies) {
+        for policy in self
+            .permissions
+            .customer_managed
+            .iter()
+            .chain(&self.permissions.inline_policies)
+        {
             check_name("policy name", &policy.name, 128)?;
         }
         for (what, names) in [
             (
                 "inline policy",
-                self.inline_policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+                self.permissions
+                    .inline_policies
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>(),
             ),
             (
                 "customer managed policy",
-                self.customer_managed.iter().map(|p| p.name.as_str()).collect(),
+                self.permissions
+                    .customer_managed
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect(),
             ),
             (
                 "managed policy ARN",
-                self.managed_policy_arns.iter().map(String::as_str).collect(),
+                self.permissions
+                    .managed_policy_arns
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
             ),
         ] {
             let mut seen = BTreeSet::new();
@@ -177,7 +181,7 @@ impl RoleSpec {
                 return Err(Error::invalid(what, dup, "listed twice; each must be unique"));
             }
         }
-        for arn in &self.managed_policy_arns {
+        for arn in &self.permissions.managed_policy_arns {
             if !arn.starts_with("arn:") || !arn.contains(":policy/") {
                 return Err(Error::invalid(
                     "managed policy ARN",
@@ -186,7 +190,7 @@ impl RoleSpec {
                 ));
             }
         }
-        if let Some(seconds) = self.max_session_duration
+        if let Some(seconds) = self.permissions.max_session_duration
             && !(3_600..=43_200).contains(&seconds)
         {
             return Err(Error::invalid(
@@ -206,7 +210,7 @@ impl RoleSpec {
     }
 
     fn wanted_tags(&self) -> BTreeMap<String, String> {
-        let mut tags = self.tags.clone();
+        let mut tags = self.permissions.tags.clone();
         tags.insert(MANAGED_BY_TAG.to_owned(), MANAGED_BY_VALUE.to_owned());
         tags
     }
@@ -307,10 +311,10 @@ pub async fn ensure_role(config: &SdkConfig, spec: &RoleSpec) -> Result<Ensured<
         let iam = aws_sdk_iam::Client::new(config);
         let mut diff = Vec::new();
 
-        let mut wanted_arns: BTreeSet<String> = spec.managed_policy_arns.iter().cloned().collect();
-        if !spec.customer_managed.is_empty() {
+        let mut wanted_arns: BTreeSet<String> = spec.permissions.managed_policy_arns.iter().cloned().collect();
+        if !spec.permissions.customer_managed.is_empty() {
             let local = local_policies(&iam).await?;
-            for policy in &spec.customer_managed {
+            for policy in &spec.permissions.customer_managed {
                 let (arn, change) = ensure_managed_policy(&iam, policy, local.get(&policy.name)).await?;
                 if let Some(change) = change {
                     diff.push(change);
@@ -355,7 +359,7 @@ pub async fn ensure_role(config: &SdkConfig, spec: &RoleSpec) -> Result<Ensured<
         }
 
         // Maximum session duration.
-        if let Some(wanted) = spec.max_session_duration {
+        if let Some(wanted) = spec.permissions.max_session_duration {
             let have = role.max_session_duration().unwrap_or(3_600);
             if have != wanted {
                 iam.update_role()
@@ -435,7 +439,7 @@ pub async fn ensure_role(config: &SdkConfig, spec: &RoleSpec) -> Result<Ensured<
             .map_err(|e| Error::aws("iam:ListRolePolicies", &resource, e))?
             .into_iter()
             .collect();
-        for policy in &spec.inline_policies {
+        for policy in &spec.permissions.inline_policies {
             let wanted = normalized(&policy.document, &resource)?;
             let have = if have_inline.contains(&policy.name) {
                 let out = iam
@@ -462,7 +466,12 @@ pub async fn ensure_role(config: &SdkConfig, spec: &RoleSpec) -> Result<Ensured<
                 ));
             }
         }
-        let wanted_inline: BTreeSet<&str> = spec.inline_policies.iter().map(|p| p.name.as_str()).collect();
+        let wanted_inline: BTreeSet<&str> = spec
+            .permissions
+            .inline_policies
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         for name in have_inline.iter().filter(|n| !wanted_inline.contains(n.as_str())) {
             iam.delete_role_policy()
                 .role_name(&spec.name)
@@ -508,7 +517,7 @@ async fn create_role(
         .create_role()
         .role_name(&spec.name)
         .assume_role_policy_document(spec.trust_policy.to_json())
-        .set_max_session_duration(spec.max_session_duration)
+        .set_max_session_duration(spec.permissions.max_session_duration)
         .set_tags(Some(tags(&spec.wanted_tags())?))
         .send()
         .await
@@ -520,7 +529,7 @@ async fn create_role(
     for policy_arn in wanted_arns {
         attach(iam, &spec.name, policy_arn).await?;
     }
-    for policy in &spec.inline_policies {
+    for policy in &spec.permissions.inline_policies {
         put_inline(iam, &spec.name, &policy.name, &policy.document).await?;
     }
     tracing::info!(%arn, "created IAM role");
