@@ -1,4 +1,4 @@
-"""SageMaker Studio user profiles, spaces and apps, and tagging them by ARN, which moto 5.2.5 lacks.
+"""SageMaker Studio user profiles, spaces and apps, which moto 5.2.5 lacks, and tagging them and domains by ARN.
 
 Teardown order is enforced as on AWS: an app must be deleted before its space or user profile, a
 space before its owner, and user profiles and spaces before their domain (ResourceInUse otherwise).
@@ -323,13 +323,19 @@ class StudioBackend:
         ]
         return _sorted(apps, "CreationTime", sort_order)
 
-    # Tags (AddTags, ListTags, DeleteTags) for Studio resources; AddTags replaces tags of the same key.
+    # Tags (AddTags, ListTags, DeleteTags) for Studio resources and domains; AddTags replaces tags of
+    # the same key.
 
     def _get_resource_from_arn(self, arn: str):
         resource_type = arn.split(":")[-1].split("/")[0]
-        if resource_type not in ("user-profile", "space", "app"):
+        resources = {
+            "domain": self.domains,
+            "user-profile": self.user_profiles,
+            "space": self.spaces,
+            "app": self.apps,
+        }.get(resource_type)
+        if resources is None:
             return _moto_resource_from_arn(self, arn)
-        resources = {"user-profile": self.user_profiles, "space": self.spaces, "app": self.apps}[resource_type]
         for resource in self._live(resources).values():
             if resource.arn == arn:
                 return resource

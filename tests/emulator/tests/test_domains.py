@@ -5,7 +5,7 @@ import re
 import urllib.error
 import urllib.request
 
-from helpers import ACCOUNT_ID, REGION, aws_error
+from helpers import ACCOUNT_ID, REGION, ROLE_ARN, aws_error
 
 
 def test_domain_id_is_d_and_12_lowercase_alphanumerics(sagemaker, iam_domain):
@@ -32,6 +32,27 @@ def test_sso_application_is_visible_to_sso_admin(sagemaker, sso_admin, sso_domai
 
 def test_domain_has_a_home_efs_file_system(sagemaker, iam_domain):
     assert re.fullmatch(r"fs-[0-9a-f]{17}", sagemaker.describe_domain(DomainId=iam_domain)["HomeEfsFileSystemId"])
+
+
+def test_domain_tags_by_arn(sagemaker):
+    # AddTags "adds or overwrites" tags, here those given at CreateDomain; tagging a domain that
+    # does not exist fails.
+    arn = sagemaker.create_domain(
+        DomainName="tagged-domain",
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": ROLE_ARN},
+        SubnetIds=["subnet-0123456789abcdef0"],
+        VpcId="vpc-0123456789abcdef0",
+        Tags=[{"Key": "team", "Value": "ml"}, {"Key": "stage", "Value": "dev"}],
+    )["DomainArn"]
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "prod"}])
+    sagemaker.delete_tags(ResourceArn=arn, TagKeys=["team"])
+    assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "prod"}]
+    sagemaker.delete_domain(DomainId=arn.rsplit("/", 1)[-1])
+    with aws_error("ValidationException"):
+        sagemaker.list_tags(ResourceArn=arn)
+    with aws_error("ValidationException"):
+        sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "prod"}])
 
 
 def test_deleted_domain_is_gone_and_its_efs_retained_or_deleted(sagemaker, endpoint, iam_domain, sso_domain):
