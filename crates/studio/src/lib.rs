@@ -13,3 +13,4 @@
 
 pub mod deployment;
 pub mod directory;
+pub mod reconcile;

@@ -34,6 +34,95 @@ def test_domain_has_a_home_efs_file_system(sagemaker, iam_domain):
     assert re.fullmatch(r"fs-[0-9a-f]{17}", sagemaker.describe_domain(DomainId=iam_domain)["HomeEfsFileSystemId"])
 
 
+def test_new_domain_is_pending_then_in_service(sagemaker, iam_domain):
+    # CreateDomain is asynchronous: the domain is Pending until it is ready.
+    assert sagemaker.describe_domain(DomainId=iam_domain)["Status"] == "Pending"
+    assert sagemaker.describe_domain(DomainId=iam_domain)["Status"] == "InService"
+    described = sagemaker.describe_domain(DomainId=iam_domain)
+    assert described["LastModifiedTime"] == described["CreationTime"]
+
+
+def test_list_domains_reports_the_current_status(sagemaker, iam_domain):
+    def listed():
+        return next(d for d in sagemaker.list_domains()["Domains"] if d["DomainId"] == iam_domain)
+
+    summary = listed()
+    assert set(summary) == {"DomainArn", "DomainId", "DomainName", "Status", "CreationTime", "LastModifiedTime", "Url"}
+    assert summary["Status"] == "Pending"
+    assert listed()["Status"] == "InService"
+    sagemaker.update_domain(DomainId=iam_domain, AppNetworkAccessType="VpcOnly")
+    assert listed()["Status"] == "Updating"
+    assert listed()["Status"] == "InService"
+
+
+def test_update_domain_merges_settings_and_replaces_the_rest(sagemaker, iam_domain):
+    other_role = f"arn:aws:iam::{ACCOUNT_ID}:role/other"
+    sagemaker.update_domain(DomainId=iam_domain, DefaultUserSettings={"SecurityGroups": ["sg-0123456789abcdef0"]})
+    arn = sagemaker.update_domain(
+        DomainId=iam_domain,
+        DefaultUserSettings={"ExecutionRole": other_role},
+        DomainSettingsForUpdate={
+            "SecurityGroupIds": ["sg-0fedcba9876543210"],
+            "RStudioServerProDomainSettingsForUpdate": {"DomainExecutionRoleArn": ROLE_ARN},
+        },
+        DefaultSpaceSettings={"ExecutionRole": ROLE_ARN},
+        SubnetIds=["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+        AppNetworkAccessType="VpcOnly",
+        AppSecurityGroupManagement="Service",
+    )["DomainArn"]
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:domain/{iam_domain}"
+    described = sagemaker.describe_domain(DomainId=iam_domain)
+    assert described["DefaultUserSettings"] == {"ExecutionRole": other_role, "SecurityGroups": ["sg-0123456789abcdef0"]}
+    assert described["DomainSettings"] == {
+        "SecurityGroupIds": ["sg-0fedcba9876543210"],
+        "RStudioServerProDomainSettings": {"DomainExecutionRoleArn": ROLE_ARN},
+    }
+    assert described["DefaultSpaceSettings"] == {"ExecutionRole": ROLE_ARN}
+    assert described["SubnetIds"] == ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
+    assert (described["AppNetworkAccessType"], described["AppSecurityGroupManagement"]) == ("VpcOnly", "Service")
+    # Members left out keep their values.
+    sagemaker.update_domain(DomainId=iam_domain)
+    assert sagemaker.describe_domain(DomainId=iam_domain)["AppNetworkAccessType"] == "VpcOnly"
+
+
+def test_updated_domain_is_updating_then_in_service_and_modified(sagemaker, iam_domain):
+    before = sagemaker.describe_domain(DomainId=iam_domain)
+    sagemaker.update_domain(DomainId=iam_domain, DefaultUserSettings={"ExecutionRole": ROLE_ARN})
+    after = sagemaker.describe_domain(DomainId=iam_domain)
+    assert after["Status"] == "Updating"
+    assert after["LastModifiedTime"] > before["LastModifiedTime"]
+    assert after["CreationTime"] == before["CreationTime"]
+    assert sagemaker.describe_domain(DomainId=iam_domain)["Status"] == "InService"
+
+
+def test_update_of_a_missing_domain_is_resource_not_found(sagemaker):
+    with aws_error("ResourceNotFound"):
+        sagemaker.update_domain(DomainId="d-000000000000", DefaultUserSettings={"ExecutionRole": ROLE_ARN})
+    with aws_error("ValidationException"):  # DomainId: pattern d-(-*[a-z0-9]){1,61}
+        sagemaker.update_domain(DomainId="not-a-domain")
+
+
+def test_network_access_and_subnet_removal_wait_for_the_apps_to_go(sagemaker, profile):
+    # AppNetworkAccessType "can only be modified if there are no apps in the InService, Pending, or
+    # Deleting state"; the same holds for removing subnets.
+    domain_id, owner = profile
+    key = {"DomainId": domain_id, "UserProfileName": owner, "AppType": "JupyterServer", "AppName": "default"}
+    sagemaker.create_app(**key)
+    with aws_error("ResourceInUse"):
+        sagemaker.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
+    with aws_error("ResourceInUse"):
+        sagemaker.update_domain(DomainId=domain_id, SubnetIds=["subnet-0fedcba9876543210"])
+    # Adding a subnet, or naming the current access type, is no change to either.
+    sagemaker.update_domain(
+        DomainId=domain_id,
+        SubnetIds=["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+        AppNetworkAccessType="PublicInternetOnly",
+    )
+    sagemaker.delete_app(**key)
+    sagemaker.describe_app(**key)  # Deleting, shown once
+    sagemaker.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", SubnetIds=["subnet-0fedcba9876543210"])
+
+
 def test_domain_tags_by_arn(sagemaker):
     # AddTags "adds or overwrites" tags, here those given at CreateDomain; tagging a domain that
     # does not exist fails.

@@ -123,7 +123,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn unexpected(action: &'static str, resource: impl Into<String>, detail: impl Into<String>) -> Error {
+    /// An [`Error::Unexpected`]: AWS's answer lacked something, or a resource is in a state studio-fed will not change.
+    pub fn unexpected(action: &'static str, resource: impl Into<String>, detail: impl Into<String>) -> Error {
         Error::Unexpected {
             action,
             resource: resource.into(),
@@ -131,8 +132,8 @@ impl Error {
         }
     }
 
-    /// An SDK error of `action` on `resource`.
-    pub(crate) fn aws<E>(action: &'static str, resource: impl Into<String>, err: SdkError<E, HttpResponse>) -> Error
+    /// An SDK error of `action` on `resource` (any `aws-sdk-*` crate's error).
+    pub fn aws<E>(action: &'static str, resource: impl Into<String>, err: SdkError<E, HttpResponse>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {

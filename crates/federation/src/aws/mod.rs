@@ -39,7 +39,8 @@ pub use credentials::{
 };
 pub use error::Error;
 pub use oidc_provider::{OidcProviderSpec, ensure_oidc_provider};
-pub use role::{RolePermissions, RoleSpec, ensure_role, ensure_saml_role, ensure_web_identity_role};
+pub use policy_text::parse_returned as parse_policy_document;
+pub use role::{ObservedRole, RolePermissions, RoleSpec, ensure_role, ensure_saml_role, ensure_web_identity_role};
 pub use saml_provider::{
     EXPIRY_WARNING, MIN_METADATA_CHARS, SamlProviderStatus, ensure_saml_provider, metadata_valid_until,
 };

@@ -37,8 +37,9 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// Parses a policy document returned by IAM (URL-encoded or not).
-pub(crate) fn parse_returned(resource: &str, what: &str, text: &str) -> Result<PolicyDocument, Error> {
+/// Parses a policy document returned by IAM (URL-encoded or not); errors name
+/// the resource and which document it is.
+pub fn parse_returned(resource: &str, what: &str, text: &str) -> Result<PolicyDocument, Error> {
     let decoded = percent_decode(text);
     PolicyDocument::from_json(&decoded).map_err(|source| Error::UnreadablePolicy {
         resource: resource.to_owned(),

@@ -490,6 +490,104 @@ pub async fn ensure_role(config: &SdkConfig, spec: &RoleSpec) -> Result<Ensured<
     .await
 }
 
+/// A role as IAM reports it (e.g. from `GetAccountAuthorizationDetails`),
+/// with the documents of the customer managed policies attached to it: what
+/// [`RoleSpec::diff`] compares a spec with, without further calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedRole {
+    /// The role ARN.
+    pub arn: String,
+    /// The trust policy.
+    pub trust_policy: PolicyDocument,
+    /// The maximum session duration, in seconds.
+    pub max_session_duration: i32,
+    /// All tags of the role.
+    pub tags: BTreeMap<String, String>,
+    /// ARNs of the attached managed policies.
+    pub attached_policy_arns: BTreeSet<String>,
+    /// Inline policies by name.
+    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    /// Default-version documents of customer managed policies, by name.
+    pub customer_managed: BTreeMap<String, PolicyDocument>,
+}
+
+impl RoleSpec {
+    /// What [`ensure_role`] would change on `observed`, with the same field
+    /// names (`trust_policy`, `max_session_duration`, `tags`,
+    /// `managed_policy_arns`, `inline_policy:<name>`, `customer_managed:<name>`);
+    /// empty when the role matches. Documents are compared semantically.
+    /// Customer managed policies are expected at `policy/<name>` in the role's account.
+    pub fn diff(&self, observed: &ObservedRole) -> Result<Vec<FieldChange>, Error> {
+        let resource = format!("role {}", self.name);
+        let mut diff = Vec::new();
+        let wanted_trust = normalized(&self.trust_policy, &resource)?;
+        if observed.trust_policy != wanted_trust {
+            diff.push(FieldChange::new(
+                "trust_policy",
+                observed.trust_policy.to_json(),
+                wanted_trust.to_json(),
+            ));
+        }
+        if let Some(wanted) = self.permissions.max_session_duration
+            && wanted != observed.max_session_duration
+        {
+            diff.push(FieldChange::new("max_session_duration", observed.max_session_duration, wanted));
+        }
+        let missing: BTreeMap<String, String> = self
+            .wanted_tags()
+            .into_iter()
+            .filter(|(k, v)| observed.tags.get(k) != Some(v))
+            .collect();
+        if !missing.is_empty() {
+            let before: BTreeMap<&String, &String> =
+                observed.tags.iter().filter(|(k, _)| missing.contains_key(*k)).collect();
+            diff.push(FieldChange::new("tags", format!("{before:?}"), format!("{missing:?}")));
+        }
+        let policy_prefix = observed
+            .arn
+            .split_once(":role/")
+            .map(|(prefix, _)| format!("{prefix}:policy/"))
+            .unwrap_or_default();
+        let mut wanted_arns: BTreeSet<String> = self.permissions.managed_policy_arns.iter().cloned().collect();
+        for policy in &self.permissions.customer_managed {
+            wanted_arns.insert(format!("{policy_prefix}{}", policy.name));
+            let wanted = normalized(&policy.document, &resource)?;
+            let have = observed.customer_managed.get(&policy.name);
+            if have != Some(&wanted) {
+                diff.push(FieldChange::new(
+                    format!("customer_managed:{}", policy.name),
+                    have.map(|d| d.to_json()).unwrap_or_else(|| "absent".to_owned()),
+                    wanted.to_json(),
+                ));
+            }
+        }
+        if observed.attached_policy_arns != wanted_arns {
+            diff.push(FieldChange::new(
+                "managed_policy_arns",
+                set(&observed.attached_policy_arns),
+                set(&wanted_arns),
+            ));
+        }
+        for policy in &self.permissions.inline_policies {
+            let wanted = normalized(&policy.document, &resource)?;
+            let have = observed.inline_policies.get(&policy.name);
+            if have != Some(&wanted) {
+                diff.push(FieldChange::new(
+                    format!("inline_policy:{}", policy.name),
+                    have.map(|d| d.to_json()).unwrap_or_else(|| "absent".to_owned()),
+                    wanted.to_json(),
+                ));
+            }
+        }
+        for name in observed.inline_policies.keys() {
+            if !self.permissions.inline_policies.iter().any(|p| &p.name == name) {
+                diff.push(FieldChange::new(format!("inline_policy:{name}"), "present", "deleted"));
+            }
+        }
+        Ok(diff)
+    }
+}
+
 /// Parses our own JSON back so that it compares equal to what IAM returns.
 fn normalized(document: &PolicyDocument, resource: &str) -> Result<PolicyDocument, Error> {
     parse_returned(resource, "policy", &document.to_json())

@@ -81,6 +81,7 @@ enum Kind {
     OwnUserProfileByTag { profiles: String },
     VpcOnlyDomains,
     PresignedUrlAdminsOnly(Vec<String>),
+    TeamIsolation { tag_key: String, team: String, resources: Vec<String> },
 }
 
 impl Guardrail {
@@ -257,6 +258,38 @@ impl Guardrail {
         })
     }
 
+    /// Own team's Studio resources only: `Deny` opening (presigned URLs),
+    /// changing, tagging and deleting domains, user profiles, spaces and apps
+    /// unless their `tag_key` tag equals `team` (resources without the tag
+    /// are denied too), and `Deny` tagging any Studio resource with a key
+    /// starting like `tag_key`'s prefix (up to its `:`), so the team tag
+    /// cannot be rewritten. ARNs use the inputs' partition, region and account.
+    pub fn team_isolation(inputs: &RoleInputs, tag_key: &str, team: &str) -> Result<Self> {
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-' | '.' | '@' | '+' | '='))
+        };
+        if !valid(tag_key) {
+            return Err(Error::input("team tag key", tag_key, "expected a tag key such as studio-fed:team"));
+        }
+        if !valid(team) {
+            return Err(Error::input("team", team, "expected a team name such as vision"));
+        }
+        let resources = ["domain/*", "user-profile/*/*", "space/*/*", "app/*"]
+            .iter()
+            .map(|r| inputs.arn("sagemaker", r))
+            .collect();
+        Ok(Guardrail {
+            kind: Kind::TeamIsolation {
+                tag_key: tag_key.to_owned(),
+                team: team.to_owned(),
+                resources,
+            },
+        })
+    }
+
     /// A short description, used in messages.
     pub fn name(&self) -> &'static str {
         match self.kind {
@@ -268,6 +301,7 @@ impl Guardrail {
             Kind::OwnUserProfileByTag { .. } => "own user profile only (studiouserid tag)",
             Kind::VpcOnlyDomains => "VPC-only domains",
             Kind::PresignedUrlAdminsOnly(_) => "presigned URLs for admins only",
+            Kind::TeamIsolation { .. } => "own team's Studio resources only",
         }
     }
 
@@ -387,6 +421,36 @@ impl Guardrail {
                     ),
                 ]
             }
+            Kind::TeamIsolation {
+                tag_key,
+                team,
+                resources,
+            } => {
+                let prefix = match tag_key.split_once(':') {
+                    Some((prefix, _)) => format!("{prefix}:*"),
+                    None => tag_key.clone(),
+                };
+                vec![
+                    Statement::deny()
+                        .with_sid("DenyOtherTeamsStudioResources")
+                        .with_actions(TEAM_ISOLATED_ACTIONS)
+                        .with_resources(resources.iter().cloned())
+                        .with_condition(
+                            Operator::StringNotEquals,
+                            format!("aws:ResourceTag/{tag_key}"),
+                            [team.clone()],
+                        ),
+                    Statement::deny()
+                        .with_sid("DenyTeamTagChanges")
+                        .with_actions(["sagemaker:AddTags", "sagemaker:DeleteTags"])
+                        .with_resources(resources.iter().cloned())
+                        .with_condition(
+                            ConditionOperator::for_any_value(Operator::StringLike),
+                            "aws:TagKeys",
+                            [prefix],
+                        ),
+                ]
+            }
             Kind::PresignedUrlAdminsOnly(admins) => vec![
                 Statement::deny()
                     .with_sid("DenyPresignedUrlExceptAdmins")
@@ -408,6 +472,22 @@ impl Guardrail {
         PolicyDocument::new(unique(guardrails.iter().flat_map(Guardrail::statements)))
     }
 }
+
+/// The Studio actions [`Guardrail::team_isolation`] denies on other teams' resources.
+const TEAM_ISOLATED_ACTIONS: [&str; 12] = [
+    "sagemaker:CreatePresignedDomainUrl",
+    "sagemaker:CreateApp",
+    "sagemaker:DeleteApp",
+    "sagemaker:CreateSpace",
+    "sagemaker:UpdateSpace",
+    "sagemaker:DeleteSpace",
+    "sagemaker:UpdateUserProfile",
+    "sagemaker:DeleteUserProfile",
+    "sagemaker:UpdateDomain",
+    "sagemaker:DeleteDomain",
+    "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
+];
 
 fn deny_instance_types(sid: &str, actions: &[&str], allowed: Vec<String>) -> Statement {
     Statement::deny()
