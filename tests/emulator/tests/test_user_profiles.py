@@ -150,3 +150,30 @@ def test_list_user_profiles_filters_and_pages(sagemaker, iam_domain, sso_domain)
     assert "NextToken" not in second
     newest_first = sagemaker.list_user_profiles(DomainIdEquals=iam_domain, SortOrder="Descending")["UserProfiles"]
     assert newest_first[0]["UserProfileName"] == "other"
+
+
+def test_last_modified_time_moves_only_on_update(sagemaker, profile):
+    # LastModifiedTime is the CreationTime until UpdateUserProfile; tagging and the status settling
+    # are no modification of the profile.
+    domain_id, name = profile
+
+    def times():
+        described = sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName=name)
+        (listed,) = sagemaker.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
+        assert (listed["CreationTime"], listed["LastModifiedTime"]) == (
+            described["CreationTime"],
+            described["LastModifiedTime"],
+        )
+        return described["Status"], described["CreationTime"], described["LastModifiedTime"]
+
+    status, created, modified = times()
+    assert (status, modified) == ("Pending", created)
+    arn = sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName=name)["UserProfileArn"]
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}])
+    assert times() == ("InService", created, created)
+
+    sagemaker.update_user_profile(DomainId=domain_id, UserProfileName=name, UserSettings={"ExecutionRole": ROLE_ARN})
+    status, _, updated = times()
+    assert status == "Updating" and updated > created
+    sagemaker.delete_tags(ResourceArn=arn, TagKeys=["team"])
+    assert times() == ("InService", created, updated)
