@@ -1,12 +1,21 @@
 """moto's server mode, extended with the SageMaker Studio, IAM Identity Center and IAM APIs moto lacks."""
 
-from . import domains, iam_oidc, identitystore_updates, presigned, sagemaker_studio, sso_apps
+from . import (
+    domains,
+    iam_authorization_details,
+    iam_oidc,
+    identitystore_updates,
+    presigned,
+    sagemaker_studio,
+    sso_apps,
+)
 
 
 def install() -> None:
     """Patch moto; call once, before the server starts."""
     domains.install()
     iam_oidc.install()
+    iam_authorization_details.install()
     sagemaker_studio.install()
     presigned.install()
     sso_apps.install()
