@@ -531,7 +531,11 @@ impl RoleSpec {
         if let Some(wanted) = self.permissions.max_session_duration
             && wanted != observed.max_session_duration
         {
-            diff.push(FieldChange::new("max_session_duration", observed.max_session_duration, wanted));
+            diff.push(FieldChange::new(
+                "max_session_duration",
+                observed.max_session_duration,
+                wanted,
+            ));
         }
         let missing: BTreeMap<String, String> = self
             .wanted_tags()

@@ -73,15 +73,29 @@ pub struct Guardrail {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
-    InstanceTypes { studio: Vec<String>, jobs: Vec<String> },
+    InstanceTypes {
+        studio: Vec<String>,
+        jobs: Vec<String>,
+    },
     StudioFromCidrs(Vec<String>),
-    StudioFromVpc { cidrs: Vec<String>, vpcs: Vec<String> },
+    StudioFromVpc {
+        cidrs: Vec<String>,
+        vpcs: Vec<String>,
+    },
     StudioFromVpcEndpoints(Vec<String>),
-    OwnUserProfile { profiles: String },
-    OwnUserProfileByTag { profiles: String },
+    OwnUserProfile {
+        profiles: String,
+    },
+    OwnUserProfileByTag {
+        profiles: String,
+    },
     VpcOnlyDomains,
     PresignedUrlAdminsOnly(Vec<String>),
-    TeamIsolation { tag_key: String, team: String, resources: Vec<String> },
+    TeamIsolation {
+        tag_key: String,
+        team: String,
+        resources: Vec<String>,
+    },
 }
 
 impl Guardrail {
@@ -272,7 +286,11 @@ impl Guardrail {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-' | '.' | '@' | '+' | '='))
         };
         if !valid(tag_key) {
-            return Err(Error::input("team tag key", tag_key, "expected a tag key such as studio-fed:team"));
+            return Err(Error::input(
+                "team tag key",
+                tag_key,
+                "expected a tag key such as studio-fed:team",
+            ));
         }
         if !valid(team) {
             return Err(Error::input("team", team, "expected a team name such as vision"));
@@ -467,9 +485,25 @@ impl Guardrail {
     }
 
     /// One identity policy holding the statements of all `guardrails`, in
-    /// order, each distinct statement once.
+    /// order, each distinct statement once. IAM requires unique Sids in a
+    /// policy: a Sid seen before gets a number (`...2`, `...3`).
     pub fn combined(guardrails: &[Guardrail]) -> PolicyDocument {
-        PolicyDocument::new(unique(guardrails.iter().flat_map(Guardrail::statements)))
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        let deduped: Vec<Statement> = unique(guardrails.iter().flat_map(Guardrail::statements));
+        let statements: Vec<Statement> = deduped
+            .into_iter()
+            .map(|mut statement| {
+                if let Some(sid) = &statement.sid {
+                    let count = seen.entry(sid.clone()).or_insert(0);
+                    *count += 1;
+                    if *count > 1 {
+                        statement.sid = Some(format!("{sid}{count}"));
+                    }
+                }
+                statement
+            })
+            .collect();
+        PolicyDocument::new(statements)
     }
 }
 
@@ -606,6 +640,18 @@ fn check_admin_arn(value: &str) -> Result<()> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn combined_guardrails_have_unique_sids() {
+        let policy = Guardrail::combined(&[
+            Guardrail::instance_types(["ml.t3.*", "ml.m5.*"]).unwrap(),
+            Guardrail::instance_types(["ml.t3.*"]).unwrap(),
+        ]);
+        let sids: Vec<&str> = policy.statements.iter().filter_map(|s| s.sid.as_deref()).collect();
+        let distinct: std::collections::BTreeSet<&&str> = sids.iter().collect();
+        assert_eq!(sids.len(), distinct.len(), "{sids:?}");
+        assert!(sids.contains(&"DenyStudioInstanceTypesOutsideAllowlist2"), "{sids:?}");
+    }
 
     #[test]
     fn instance_type_denies_use_for_any_value_string_not_like() {

@@ -245,6 +245,7 @@ impl Actual {
                     let mut pages = client
                         .list_user_profiles()
                         .domain_id_equals(&domain.id)
+                        .max_results(100)
                         .into_paginator()
                         .items()
                         .send();
@@ -317,10 +318,7 @@ impl Actual {
                     };
                     let detail = ProfileDetail {
                         sso_user: out.single_sign_on_user_value().map(str::to_owned),
-                        execution_role_arn: out
-                            .user_settings()
-                            .and_then(|s| s.execution_role())
-                            .map(str::to_owned),
+                        execution_role_arn: out.user_settings().and_then(|s| s.execution_role()).map(str::to_owned),
                         tags,
                     };
                     Ok::<_, Error>(((domain_name, name), detail))
@@ -339,7 +337,7 @@ impl Actual {
 
     async fn read_spaces_and_apps(&mut self, config: &SdkConfig) -> Result<(), Error> {
         let client = aws_sdk_sagemaker::Client::new(config);
-        let mut spaces = client.list_spaces().into_paginator().items().send();
+        let mut spaces = client.list_spaces().max_results(100).into_paginator().items().send();
         while let Some(space) = spaces.next().await {
             let space = space.map_err(aws("sagemaker:ListSpaces", "the account's spaces"))?;
             let Some(domain) = space.domain_id().and_then(|id| self.domain_name_of(id)) else {
@@ -357,7 +355,7 @@ impl Actual {
                     .map(str::to_owned),
             });
         }
-        let mut apps = client.list_apps().into_paginator().items().send();
+        let mut apps = client.list_apps().max_results(100).into_paginator().items().send();
         while let Some(app) = apps.next().await {
             let app = app.map_err(aws("sagemaker:ListApps", "the account's apps"))?;
             let Some(domain) = app.domain_id().and_then(|id| self.domain_name_of(id)) else {
@@ -394,6 +392,7 @@ pub async fn read_directory(
     let mut pages = client
         .list_users()
         .identity_store_id(identity_store_id)
+        .max_results(100)
         .into_paginator()
         .items()
         .send();
@@ -427,6 +426,7 @@ pub async fn read_directory(
             .list_group_memberships()
             .identity_store_id(identity_store_id)
             .group_id(&id)
+            .max_results(100)
             .into_paginator()
             .items()
             .send();
@@ -535,7 +535,7 @@ async fn read_roles(config: &SdkConfig, desired: &Desired) -> Result<BTreeMap<St
 async fn read_domains(config: &SdkConfig, desired: &Desired) -> Result<BTreeMap<String, ActualDomain>, Error> {
     let client = aws_sdk_sagemaker::Client::new(config);
     let mut listed = Vec::new();
-    let mut pages = client.list_domains().into_paginator().items().send();
+    let mut pages = client.list_domains().max_results(100).into_paginator().items().send();
     let prefix = format!("{}-", desired.deployment);
     while let Some(domain) = pages.next().await {
         let domain = domain.map_err(aws("sagemaker:ListDomains", "the account's domains"))?;
@@ -629,6 +629,7 @@ async fn read_app_assignments(
         let mut pages = client
             .list_application_assignments()
             .application_arn(application)
+            .max_results(100)
             .into_paginator()
             .items()
             .send();

@@ -114,7 +114,11 @@ pub async fn apply(config: &SdkConfig, plan: &Plan, options: &ApplyOptions) -> R
             }
             let bar = progress.step(step, changes.len());
             // The admin step's changes depend on each other (set, then assignment).
-            let concurrency = if step == Step::Admin { 1 } else { options.concurrency.max(1) };
+            let concurrency = if step == Step::Admin {
+                1
+            } else {
+                options.concurrency.max(1)
+            };
             let mut results = stream::iter(changes)
                 .map(|change| {
                     let ctx = &ctx;
@@ -262,10 +266,17 @@ impl Context<'_> {
             Err(e) => return Err(aws_context("iam:GetRole", &resource, e)),
         };
         let tags: BTreeMap<String, String> = role
-            .map(|r| r.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
+            .map(|r| {
+                r.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         if !owns(&tags, &self.plan.deployment) {
-            lock(&self.report).skipped.push(format!("{resource}: not tagged as the deployment's"));
+            lock(&self.report)
+                .skipped
+                .push(format!("{resource}: not tagged as the deployment's"));
             return Ok(());
         }
         let attached = self
@@ -351,7 +362,9 @@ impl Context<'_> {
             Ok(_) => Ok(()),
             // Still attached elsewhere: leave it, and say so.
             Err(e) if code(&e) == Some("DeleteConflict") => {
-                lock(&self.report).skipped.push(format!("{resource}: still attached to another role"));
+                lock(&self.report)
+                    .skipped
+                    .push(format!("{resource}: still attached to another role"));
                 Ok(())
             }
             Err(e) => Err(aws_context("iam:DeletePolicy", &resource, e)),
@@ -429,7 +442,9 @@ impl Context<'_> {
                 return Ok(id.to_owned());
             }
         }
-        Err(Error::Config(format!("domain {name} was reported as existing but is not listed")))
+        Err(Error::Config(format!(
+            "domain {name} was reported as existing but is not listed"
+        )))
     }
 
     /// Waits for InService; returns the SSO application ARN.
@@ -449,9 +464,10 @@ impl Context<'_> {
                 *lock(&application) = out.single_sign_on_application_arn().map(str::to_owned);
                 Ok(match out.status().map(|s| s.as_str()) {
                     Some("InService") => Poll::Done,
-                    Some(status @ ("Failed" | "Update_Failed" | "Delete_Failed")) => {
-                        Poll::Failed(format!("{status}: {}", out.failure_reason().unwrap_or("no reason given")))
-                    }
+                    Some(status @ ("Failed" | "Update_Failed" | "Delete_Failed")) => Poll::Failed(format!(
+                        "{status}: {}",
+                        out.failure_reason().unwrap_or("no reason given")
+                    )),
                     status => Poll::Pending(status.unwrap_or("unknown").to_owned()),
                 })
             })
@@ -472,7 +488,13 @@ impl Context<'_> {
             .send()
             .await
             .map_err(|e| aws_context("sagemaker:UpdateDomain", &resource, e))?;
-        let arn = self.plan.actual.domains.get(name).map(|d| d.arn.clone()).unwrap_or_default();
+        let arn = self
+            .plan
+            .actual
+            .domains
+            .get(name)
+            .map(|d| d.arn.clone())
+            .unwrap_or_default();
         self.sm
             .add_tags()
             .resource_arn(&arn)
@@ -485,11 +507,15 @@ impl Context<'_> {
     }
 
     async fn delete_domain(&self, name: &str) -> Result<(), Error> {
-        let Some(domain) = self.plan.actual.domains.get(name) else { return Ok(()) };
+        let Some(domain) = self.plan.actual.domains.get(name) else {
+            return Ok(());
+        };
         let resource = format!("domain {name} ({})", domain.id);
         let tags = list_tags(&self.sm, &domain.arn, &resource).await?;
         if !owns(&tags, &self.plan.deployment) {
-            lock(&self.report).skipped.push(format!("{resource}: not tagged as the deployment's"));
+            lock(&self.report)
+                .skipped
+                .push(format!("{resource}: not tagged as the deployment's"));
             return Ok(());
         }
         let retention = if self.options.delete_efs {
@@ -521,9 +547,9 @@ impl Context<'_> {
         if let Some(efs) = &domain.home_efs_file_system_id
             && !self.options.delete_efs
         {
-            report
-                .retained
-                .push(format!("EFS {efs} (home of domain {name}; delete it with --delete-efs or by hand)"));
+            report.retained.push(format!(
+                "EFS {efs} (home of domain {name}; delete it with --delete-efs or by hand)"
+            ));
         }
         if let Some(sg) = &domain.boundary_security_group_id {
             report
@@ -631,9 +657,10 @@ impl Context<'_> {
                     .map_err(|e| aws_context("sagemaker:DescribeUserProfile", resource, e))?;
                 Ok(match out.status().map(|s| s.as_str()) {
                     Some("InService") => Poll::Done,
-                    Some(status) if status.ends_with("Failed") => {
-                        Poll::Failed(format!("{status}: {}", out.failure_reason().unwrap_or("no reason given")))
-                    }
+                    Some(status) if status.ends_with("Failed") => Poll::Failed(format!(
+                        "{status}: {}",
+                        out.failure_reason().unwrap_or("no reason given")
+                    )),
                     status => Poll::Pending(status.unwrap_or("unknown").to_owned()),
                 })
             })
@@ -643,22 +670,45 @@ impl Context<'_> {
     async fn delete_profile(&self, domain: &str, name: &str) -> Result<(), Error> {
         let (id, _) = self.domain_id(domain)?;
         let resource = format!("user profile {domain}/{name}");
-        let arn = match self.sm.describe_user_profile().domain_id(&id).user_profile_name(name).send().await {
+        let arn = match self
+            .sm
+            .describe_user_profile()
+            .domain_id(&id)
+            .user_profile_name(name)
+            .send()
+            .await
+        {
             Ok(out) => out.user_profile_arn().unwrap_or_default().to_owned(),
             Err(e) if code(&e) == Some("ResourceNotFound") => return Ok(()),
             Err(e) => return Err(aws_context("sagemaker:DescribeUserProfile", &resource, e)),
         };
         if !owns(&list_tags(&self.sm, &arn, &resource).await?, &self.plan.deployment) {
-            lock(&self.report).skipped.push(format!("{resource}: not tagged as the deployment's"));
+            lock(&self.report)
+                .skipped
+                .push(format!("{resource}: not tagged as the deployment's"));
             return Ok(());
         }
-        match self.sm.delete_user_profile().domain_id(&id).user_profile_name(name).send().await {
+        match self
+            .sm
+            .delete_user_profile()
+            .domain_id(&id)
+            .user_profile_name(name)
+            .send()
+            .await
+        {
             Ok(_) => {}
             Err(e) if code(&e) == Some("ResourceNotFound") => return Ok(()),
             Err(e) => return Err(aws_context("sagemaker:DeleteUserProfile", &resource, e)),
         }
         self.wait_gone(&resource, || async {
-            match self.sm.describe_user_profile().domain_id(&id).user_profile_name(name).send().await {
+            match self
+                .sm
+                .describe_user_profile()
+                .domain_id(&id)
+                .user_profile_name(name)
+                .send()
+                .await
+            {
                 Ok(out) => Ok(Some(out.status().map(|s| s.as_str().to_owned()).unwrap_or_default())),
                 Err(e) if code(&e) == Some("ResourceNotFound") => Ok(None),
                 Err(e) => Err(aws_context("sagemaker:DescribeUserProfile", &resource, e)),
@@ -695,7 +745,9 @@ impl Context<'_> {
             .iter()
             .find(|a| a.domain == domain && a.name == name && a.app_type == app_type)
             .cloned();
-        let (profile, space) = app.map(|a| (a.profile, a.space)).unwrap_or((Some(owner.to_owned()), None));
+        let (profile, space) = app
+            .map(|a| (a.profile, a.space))
+            .unwrap_or((Some(owner.to_owned()), None));
         let delete = self
             .sm
             .delete_app()
@@ -752,6 +804,7 @@ impl Context<'_> {
                 .sm
                 .list_user_profiles()
                 .domain_id_equals(&id)
+                .max_results(100)
                 .into_paginator()
                 .items()
                 .send();
@@ -775,10 +828,7 @@ impl Context<'_> {
                     .to_owned(),
             };
             let value = format!("{}@{latest}", self.plan.desired.profiles_fingerprint(&want.name));
-            let tag = Tag::builder()
-                .key(PROFILES_TAG)
-                .value(value)
-                .build();
+            let tag = Tag::builder().key(PROFILES_TAG).value(value).build();
             self.sm
                 .add_tags()
                 .resource_arn(arn)
@@ -805,7 +855,9 @@ impl Context<'_> {
     async fn assign_application(&self, domain: &str, group: &str) -> Result<(), Error> {
         let (_, application) = self.domain_id(domain)?;
         let application = application.ok_or_else(|| {
-            Error::Config(format!("domain {domain} has no SingleSignOnApplicationArn: is it in SSO mode?"))
+            Error::Config(format!(
+                "domain {domain} has no SingleSignOnApplicationArn: is it in SSO mode?"
+            ))
         })?;
         let resource = format!("application of domain {domain}");
         match self
@@ -828,7 +880,9 @@ impl Context<'_> {
     }
 
     async fn ensure_permission_set(&self) -> Result<(), Error> {
-        let Some(admin) = &self.plan.desired.admin else { return Ok(()) };
+        let Some(admin) = &self.plan.desired.admin else {
+            return Ok(());
+        };
         let resource = format!("permission set {}", admin.permission_set_name);
         let existing = lock(&self.permission_set).clone();
         let arn = match existing {
@@ -924,7 +978,9 @@ impl Context<'_> {
     }
 
     async fn delete_permission_set(&self) -> Result<(), Error> {
-        let Some(arn) = lock(&self.permission_set).clone() else { return Ok(()) };
+        let Some(arn) = lock(&self.permission_set).clone() else {
+            return Ok(());
+        };
         let resource = "the admin permission set";
         match self
             .sso

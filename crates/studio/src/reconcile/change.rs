@@ -113,7 +113,13 @@ impl fmt::Display for Action {
                 f.write_str("update")?;
                 for (i, change) in diff.iter().enumerate() {
                     let separator = if i == 0 { ": " } else { "; " };
-                    write!(f, "{separator}{}: {} -> {}", change.field, short(&change.before), short(&change.after))?;
+                    write!(
+                        f,
+                        "{separator}{}: {} -> {}",
+                        change.field,
+                        short(&change.before),
+                        short(&change.after)
+                    )?;
                 }
                 Ok(())
             }

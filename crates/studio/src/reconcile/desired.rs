@@ -215,14 +215,12 @@ impl Desired {
         let mut profiles: Vec<&DesiredProfile> = self.profiles_in(domain).collect();
         profiles.sort_by(|a, b| a.name.cmp(&b.name));
         for p in profiles {
-            hasher.update(format!("{}\n{}\n{}\n{:?}\n", p.name, p.user_name, p.execution_role_arn, p.tags));
+            hasher.update(format!(
+                "{}\n{}\n{}\n{:?}\n",
+                p.name, p.user_name, p.execution_role_arn, p.tags
+            ));
         }
-        hasher
-            .finalize()
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 }
 

@@ -56,7 +56,9 @@ pub enum Error {
     #[error("the plan is blocked, nothing was changed:\n  {}", .0.join("\n  "))]
     Blocked(Vec<String>),
     /// A resource did not settle in time.
-    #[error("{resource} is still {status} after {waited_secs}s (wanted {wanted}); check it in the console, then run apply again")]
+    #[error(
+        "{resource} is still {status} after {waited_secs}s (wanted {wanted}); check it in the console, then run apply again"
+    )]
     Timeout {
         /// The resource.
         resource: String,
@@ -76,7 +78,9 @@ pub enum Error {
         reason: String,
     },
     /// Apply stopped part-way; what was done stays done.
-    #[error("apply stopped after {done} of {total} changes: {source}\nrunning apply again continues from where it stopped")]
+    #[error(
+        "apply stopped after {done} of {total} changes: {source}\nrunning apply again continues from where it stopped"
+    )]
     Partial {
         /// Changes completed.
         done: usize,

@@ -53,8 +53,13 @@ impl Plan {
 
     /// What the isolation report needs, from the state the plan read.
     pub fn observed(&self) -> Observed {
-        let group_names: BTreeMap<&String, &String> =
-            self.actual.directory.groups.iter().map(|(name, id)| (id, name)).collect();
+        let group_names: BTreeMap<&String, &String> = self
+            .actual
+            .directory
+            .groups
+            .iter()
+            .map(|(name, id)| (id, name))
+            .collect();
         let mut profiles: BTreeMap<String, Vec<ObservedProfile>> = BTreeMap::new();
         for ((domain, name), profile) in &self.actual.profiles {
             let wanted = self
@@ -246,7 +251,11 @@ pub async fn plan_destroy(config: &SdkConfig, deployment: &Deployment) -> Result
             .collect();
         for domain in &owned_domains {
             delete_domain_contents(&mut plan, domain);
-            plan.push(Step::DeleteDomains, Resource::Domain { name: domain.clone() }, Action::Delete);
+            plan.push(
+                Step::DeleteDomains,
+                Resource::Domain { name: domain.clone() },
+                Action::Delete,
+            );
         }
         if let Some(admin) = plan.desired.admin.clone()
             && let Some(set) = plan.actual.permission_set.clone()
@@ -367,9 +376,17 @@ fn domain_diff(want: &DesiredDomain, have: &ActualDomain) -> (Vec<FieldChange>, 
             diff.push(FieldChange::new(name, before, after));
         }
     };
-    field("app_network_access_type", have.app_network_access_type.clone(), access.to_owned());
+    field(
+        "app_network_access_type",
+        have.app_network_access_type.clone(),
+        access.to_owned(),
+    );
     field("subnets", sorted(&have.subnets), sorted(&want.subnets));
-    field("security_groups", sorted(&have.security_groups), sorted(&want.security_groups));
+    field(
+        "security_groups",
+        sorted(&have.security_groups),
+        sorted(&want.security_groups),
+    );
     field(
         "default_instance_type",
         have.default_instance_type.clone().unwrap_or_else(|| "none".to_owned()),
@@ -499,7 +516,9 @@ fn app_resource(app: &super::actual::ActualApp) -> Resource {
 fn plan_profiles(plan: &mut Plan) {
     let desired = plan.desired.profiles.clone();
     for want in &desired {
-        let Some(domain) = plan.desired.domain(&want.domain) else { continue };
+        let Some(domain) = plan.desired.domain(&want.domain) else {
+            continue;
+        };
         if domain.auth_mode == AuthMode::Sso && !plan.actual.directory.users.contains_key(&want.user_name) {
             plan.blockers.push(format!(
                 "user {:?} of team {} is not in the identity store, so its SSO profile cannot be created: \
@@ -545,7 +564,8 @@ fn plan_profiles(plan: &mut Plan) {
                         ));
                     }
                 }
-                if have.status != "InService" {
+                // Pending and Updating settle by themselves; a failed profile is updated again.
+                if have.status.ends_with("Failed") {
                     diff.push(FieldChange::new("status", &have.status, "InService"));
                 }
                 if !diff.is_empty() {
@@ -583,8 +603,16 @@ fn plan_profiles(plan: &mut Plan) {
             ));
             continue;
         }
-        let in_use = plan.actual.apps.iter().any(|a| a.domain == domain && a.profile.as_deref() == Some(&name))
-            || plan.actual.spaces.iter().any(|s| s.domain == domain && s.owner.as_deref() == Some(&name));
+        let in_use = plan
+            .actual
+            .apps
+            .iter()
+            .any(|a| a.domain == domain && a.profile.as_deref() == Some(&name))
+            || plan
+                .actual
+                .spaces
+                .iter()
+                .any(|s| s.domain == domain && s.owner.as_deref() == Some(&name));
         if in_use {
             let apps: Vec<Resource> = plan
                 .actual
@@ -621,12 +649,21 @@ fn plan_profiles(plan: &mut Plan) {
         .desired
         .domains
         .iter()
-        .filter_map(|d| plan.actual.domains.get(&d.name).map(|a| (d.name.clone(), a.tags.clone())))
+        .filter_map(|d| {
+            plan.actual
+                .domains
+                .get(&d.name)
+                .map(|a| (d.name.clone(), a.tags.clone()))
+        })
         .map(|(name, tags)| (name, tags.get(PROFILES_TAG).cloned().unwrap_or_default()))
         .collect();
     for (name, tag) in domains {
         let fingerprint = plan.desired.profiles_fingerprint(&name);
-        let described = plan.actual.profiles.iter().any(|((d, _), p)| d == &name && p.detail.is_some());
+        let described = plan
+            .actual
+            .profiles
+            .iter()
+            .any(|((d, _), p)| d == &name && p.detail.is_some());
         let stale_fingerprint = tag.split_once('@').map(|(f, _)| f) != Some(fingerprint.as_str());
         let profile_changes = plan
             .changes
@@ -676,7 +713,9 @@ fn plan_assignments(plan: &mut Plan) {
 }
 
 fn plan_admin(plan: &mut Plan) {
-    let Some(admin) = plan.desired.admin.clone() else { return };
+    let Some(admin) = plan.desired.admin.clone() else {
+        return;
+    };
     let Some(group_id) = plan.actual.directory.groups.get(&admin.group).cloned() else {
         plan.blockers.push(format!(
             "admin group {:?} is not in the identity store: provision it (SCIM) or sync the directory",
@@ -716,7 +755,9 @@ fn plan_admin(plan: &mut Plan) {
             if set.inline_policy != wanted {
                 diff.push(FieldChange::new(
                     "inline_policy",
-                    set.inline_policy.as_ref().map_or_else(|| "none".to_owned(), |p| p.to_json()),
+                    set.inline_policy
+                        .as_ref()
+                        .map_or_else(|| "none".to_owned(), |p| p.to_json()),
                     admin.inline_policy.to_json(),
                 ));
             }

@@ -104,16 +104,23 @@ mod tests {
     #[tokio::test]
     async fn a_resource_that_never_settles_times_out_naming_its_status() {
         let err = fast()
-            .wait("domain d", "InService", || async { Ok(Poll::Pending("Updating".into())) })
+            .wait("domain d", "InService", || async {
+                Ok(Poll::Pending("Updating".into()))
+            })
             .await
             .unwrap_err();
-        assert!(matches!(&err, Error::Timeout { status, .. } if status == "Updating"), "{err}");
+        assert!(
+            matches!(&err, Error::Timeout { status, .. } if status == "Updating"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
     async fn a_failed_resource_stops_the_wait_with_its_reason() {
         let err = fast()
-            .wait("profile p", "InService", || async { Ok(Poll::Failed("role not assumable".into())) })
+            .wait("profile p", "InService", || async {
+                Ok(Poll::Failed("role not assumable".into()))
+            })
             .await
             .unwrap_err();
         assert!(err.to_string().contains("role not assumable"), "{err}");
