@@ -115,3 +115,33 @@ fn saml_ml_team_exchanges_a_signed_login_and_refuses_a_tampered_one() {
         ],
     );
 }
+
+#[test]
+fn azure_ad_studio_applies_isolated_teams_opens_every_profile_and_destroys() {
+    let output = run_example("azure_ad_studio");
+    assert_contains(
+        &output,
+        &[
+            "deployment contoso-ml: 3 teams, 10 users, admin group ML-Platform-Admins",
+            "nested groups flattened: ML-Platform-Admins has 1 member(s)",
+            "applied 26 change(s) to contoso-ml",
+            "isolated: no cross-team access",
+            "alice@contoso.example        member of ML-Vision, profile alice-contoso-example",
+            "erik.larsen@contoso.example  member of ML-Forecasting, profile erik-larsen-contoso-example",
+            ": opened Studio as hana-sato-contoso-example",
+            ": opened Studio as julia-contoso-example",
+            "the same URL again: refused (already used)",
+            "plan for contoso-ml: no changes",
+            "second apply: 0 change(s), a no-op",
+            "retained: EFS fs-",
+            "the emulator confirms: the home file systems are retained",
+            "destroy done: nothing of contoso-ml is left",
+        ],
+    );
+    // The admin (through a nested group) has the console and no Studio profile.
+    let admin = output
+        .lines()
+        .find(|l| l.starts_with("kofi.admin@contoso.example"))
+        .expect("the admin's row in the isolation report");
+    assert!(admin.trim_end().ends_with("| yes"), "{admin}");
+}

@@ -28,6 +28,24 @@ pub enum CliError {
     /// A policy builder or evaluator refused an input.
     #[error(transparent)]
     Input(#[from] studio_fed_policy::Error),
+    /// The deployment file cannot be read or is invalid (names file:line:column and field).
+    #[error(transparent)]
+    Deployment(#[from] studio_fed_studio::deployment::DeploymentError),
+    /// Planning or applying a deployment failed.
+    #[error(transparent)]
+    Reconcile(#[from] studio_fed_studio::reconcile::Error),
+    /// The isolation report could not be computed.
+    #[error("isolation report: {0}")]
+    Report(#[from] studio_fed_studio::report::ReportError),
+    /// A change was not confirmed (no terminal to ask on, or not answered yes).
+    #[error("{0}")]
+    NotConfirmed(String),
+    /// Reading the answer to a question failed.
+    #[error("cannot read the answer from the terminal: {0}")]
+    Terminal(std::io::Error),
+    /// The async runtime for the AWS SDK could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     /// Writing JSON failed.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),

@@ -2,12 +2,19 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 a policy simulation
 //! that ends in a deny or a SAML response that is rejected.
+//!
+//! `plan` also exits 2 when changes are pending (0 when there are none, 1 on
+//! an error or a blocked plan), like `terraform plan -detailed-exitcode`. 2 is
+//! also clap's code for a usage error: a pending plan prints the plan on
+//! stdout, a usage error prints only its message on stderr. `report` exits 1
+//! when it finds cross-team access.
 #![forbid(unsafe_code)]
 
 mod error;
 mod output;
 mod policy;
 mod saml;
+mod studio;
 
 use std::process::ExitCode;
 
@@ -35,6 +42,16 @@ enum Command {
     /// Validate SAML responses against IdP metadata.
     #[command(subcommand)]
     Saml(saml::SamlCommand),
+    /// Show what apply would change to make AWS match a deployment file; exits 0 when nothing,
+    /// 2 when changes are pending.
+    Plan(studio::DeploymentArgs),
+    /// Make AWS match a deployment file (asks first unless --yes).
+    Apply(studio::ApplyArgs),
+    /// Delete everything a deployment created (asks first unless --yes); keeps home EFS file
+    /// systems unless --delete-efs.
+    Destroy(studio::DestroyArgs),
+    /// Print what each user of a deployment can open and launch; exits 1 on cross-team access.
+    Report(studio::DeploymentArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +59,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Policy(command) => policy::run(command, cli.output),
         Command::Saml(command) => saml::run(command, cli.output),
+        Command::Plan(args) => studio::plan(args, cli.output),
+        Command::Apply(args) => studio::apply(args, cli.output),
+        Command::Destroy(args) => studio::destroy(args, cli.output),
+        Command::Report(args) => studio::report(args, cli.output),
     };
     match result {
         Ok(code) => code,
@@ -54,6 +75,9 @@ fn main() -> ExitCode {
 
 /// Exit code for a simulation that ends in a deny.
 pub(crate) const EXIT_DENIED: u8 = 3;
+
+/// Exit code of `plan` when changes are pending.
+pub(crate) const EXIT_PENDING: u8 = 2;
 
 /// Every command returns the exit code for success-like outcomes, or an error.
 pub(crate) type CommandResult = Result<ExitCode, CliError>;
