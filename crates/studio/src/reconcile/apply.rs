@@ -126,11 +126,13 @@ pub async fn apply(config: &SdkConfig, plan: &Plan, options: &ApplyOptions) -> R
                 })
                 .buffered(concurrency);
             let mut first_error = None;
+            let mut step_done = 0;
             while let Some((change, result)) = results.next().await {
                 match result {
                     Ok(()) => {
                         done += 1;
-                        bar.done(done, change);
+                        step_done += 1;
+                        bar.done(step_done, change);
                         lock(&ctx.report).applied.push(change.clone());
                     }
                     Err(e) => {
