@@ -21,9 +21,8 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use studio_fed_federation::aws::{Error as AwsError, ObservedRole, parse_policy_document};
 use studio_fed_policy::PolicyDocument;
 
-use super::Error;
 use super::desired::{Desired, PERMISSION_SET_DESCRIPTION_PREFIX, owns};
-use crate::deployment::TAG_DEPLOYMENT;
+use super::{Error, aws_context};
 
 /// Domain tag recording, after an apply, the fingerprint of the domain's
 /// desired profiles and the latest `LastModifiedTime` of its profiles then:
@@ -173,7 +172,7 @@ pub struct Actual {
     pub permission_set: Option<ActualPermissionSet>,
 }
 
-/// An `aws-sdk-*` error as a reconcile error.
+/// [`aws_context`] as a `map_err` function.
 pub(crate) fn aws<E>(
     action: &'static str,
     resource: impl Into<String>,
@@ -182,7 +181,7 @@ where
     E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let resource = resource.into();
-    move |e| Error::Aws(AwsError::aws(action, resource, e))
+    move |e| aws_context(action, resource, e)
 }
 
 /// The AWS error code of an SDK error, if it has one.
@@ -717,6 +716,3 @@ async fn read_permission_set(
 pub(crate) fn permission_set_owned(description: &str, deployment: &str) -> bool {
     description.starts_with(&format!("{PERMISSION_SET_DESCRIPTION_PREFIX} {deployment}]"))
 }
-
-/// The deployment tag key, re-exported for plan's ownership messages.
-pub(crate) const OWNER_TAG: &str = TAG_DEPLOYMENT;

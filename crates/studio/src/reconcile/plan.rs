@@ -10,11 +10,11 @@ use studio_fed_federation::aws::parse_policy_document;
 use studio_fed_federation::change::FieldChange;
 use tracing::Instrument;
 
-use super::actual::{Actual, ActualDomain, OWNER_TAG, PROFILES_TAG, permission_set_owned, read_directory};
+use super::actual::{Actual, ActualDomain, PROFILES_TAG, permission_set_owned, read_directory};
 use super::change::{Action, PlannedChange, Resource, Step};
 use super::desired::{Desired, DesiredDomain, owns};
 use super::{Error, aws_context};
-use crate::deployment::{AppNetworkAccessType, AuthMode, Deployment};
+use crate::deployment::{AppNetworkAccessType, AuthMode, Deployment, TAG_DEPLOYMENT};
 use crate::report::{Observed, ObservedProfile};
 
 /// A plan: the changes that make AWS match the deployment, in order, and
@@ -241,7 +241,7 @@ pub async fn plan_destroy(config: &SdkConfig, deployment: &Deployment) -> Result
                 let ours = owns(&d.tags, &plan.deployment);
                 if !ours {
                     plan.warnings.push(format!(
-                        "domain {name} ({}) is not tagged {OWNER_TAG}={}: left alone",
+                        "domain {name} ({}) is not tagged {TAG_DEPLOYMENT}={}: left alone",
                         d.id, plan.deployment
                     ));
                 }
@@ -250,7 +250,7 @@ pub async fn plan_destroy(config: &SdkConfig, deployment: &Deployment) -> Result
             .map(|(name, _)| name.clone())
             .collect();
         for domain in &owned_domains {
-            delete_domain_contents(&mut plan, domain);
+            delete_with_contents(&mut plan, domain, None);
             plan.push(
                 Step::DeleteDomains,
                 Resource::Domain { name: domain.clone() },
@@ -298,7 +298,7 @@ pub async fn plan_destroy(config: &SdkConfig, deployment: &Deployment) -> Result
                 plan.push(Step::DeleteRoles, Resource::Role { name }, Action::Delete);
             } else {
                 plan.warnings.push(format!(
-                    "role {name} is not tagged {OWNER_TAG}={}: left alone",
+                    "role {name} is not tagged {TAG_DEPLOYMENT}={}: left alone",
                     plan.deployment
                 ));
             }
@@ -324,7 +324,7 @@ fn plan_roles(plan: &mut Plan) -> Result<(), Error> {
         match plan.actual.roles.get(&name) {
             None => plan.push(step, Resource::Role { name }, Action::Create),
             Some(observed) if !owns(&observed.tags, &plan.deployment) => plan.blockers.push(format!(
-                "role {name} exists and is not tagged {OWNER_TAG}={}: it was not created by this deployment; \
+                "role {name} exists and is not tagged {TAG_DEPLOYMENT}={}: it was not created by this deployment; \
                  delete or rename it, or choose another deployment name",
                 plan.deployment
             )),
@@ -416,7 +416,7 @@ fn plan_domains(plan: &mut Plan) {
         match plan.actual.domains.get(&name) {
             None => plan.push(Step::Domains, Resource::Domain { name }, Action::Create),
             Some(have) if !owns(&have.tags, &plan.deployment) => plan.blockers.push(format!(
-                "domain {name} ({}) exists and is not tagged {OWNER_TAG}={}: it was not created by this \
+                "domain {name} ({}) exists and is not tagged {TAG_DEPLOYMENT}={}: it was not created by this \
                  deployment; rename the team or delete that domain",
                 have.id, plan.deployment
             )),
@@ -450,57 +450,47 @@ fn plan_domains(plan: &mut Plan) {
         .map(|(name, _)| name.clone())
         .collect();
     for name in stale {
-        delete_domain_contents(plan, &name);
+        delete_with_contents(plan, &name, None);
         plan.push(Step::DeleteDomains, Resource::Domain { name }, Action::Delete);
     }
 }
 
-/// Deletes of a domain's apps, spaces and profiles, and its app assignments
-/// are left to AWS (they go with the application).
-fn delete_domain_contents(plan: &mut Plan, domain: &str) {
+/// Deletes of a domain's apps, spaces and profiles, or, with `profile`, of
+/// that profile and the apps and spaces it owns. App assignments go with the
+/// domain's application.
+fn delete_with_contents(plan: &mut Plan, domain: &str, profile: Option<&str>) {
+    let owned = |owner: Option<&str>| profile.is_none() || owner == profile;
     let apps: Vec<Resource> = plan
         .actual
         .apps
         .iter()
-        .filter(|a| a.domain == domain)
+        .filter(|a| a.domain == domain && owned(a.profile.as_deref()))
         .map(app_resource)
         .collect();
-    for app in apps {
-        plan.push(Step::DeleteApps, app, Action::Delete);
-    }
     let spaces: Vec<String> = plan
         .actual
         .spaces
         .iter()
-        .filter(|s| s.domain == domain)
+        .filter(|s| s.domain == domain && owned(s.owner.as_deref()))
         .map(|s| s.name.clone())
         .collect();
-    for name in spaces {
-        plan.push(
-            Step::DeleteSpaces,
-            Resource::Space {
-                domain: domain.to_owned(),
-                name,
-            },
-            Action::Delete,
-        );
-    }
     let profiles: Vec<String> = plan
         .actual
         .profiles
         .keys()
-        .filter(|(d, _)| d == domain)
+        .filter(|(d, name)| d == domain && profile.is_none_or(|p| p == name))
         .map(|(_, name)| name.clone())
         .collect();
+    for app in apps {
+        plan.push(Step::DeleteApps, app, Action::Delete);
+    }
+    for name in spaces {
+        let domain = domain.to_owned();
+        plan.push(Step::DeleteSpaces, Resource::Space { domain, name }, Action::Delete);
+    }
     for name in profiles {
-        plan.push(
-            Step::Profiles,
-            Resource::UserProfile {
-                domain: domain.to_owned(),
-                name,
-            },
-            Action::Delete,
-        );
+        let domain = domain.to_owned();
+        plan.push(Step::Profiles, Resource::UserProfile { domain, name }, Action::Delete);
     }
 }
 
@@ -598,51 +588,12 @@ fn plan_profiles(plan: &mut Plan) {
     for (domain, name, ours) in stale {
         if !ours {
             plan.warnings.push(format!(
-                "user profile {domain}/{name} is not tagged {OWNER_TAG}={}: left alone",
+                "user profile {domain}/{name} is not tagged {TAG_DEPLOYMENT}={}: left alone",
                 plan.deployment
             ));
             continue;
         }
-        let in_use = plan
-            .actual
-            .apps
-            .iter()
-            .any(|a| a.domain == domain && a.profile.as_deref() == Some(&name))
-            || plan
-                .actual
-                .spaces
-                .iter()
-                .any(|s| s.domain == domain && s.owner.as_deref() == Some(&name));
-        if in_use {
-            let apps: Vec<Resource> = plan
-                .actual
-                .apps
-                .iter()
-                .filter(|a| a.domain == domain && a.profile.as_deref() == Some(&name))
-                .map(app_resource)
-                .collect();
-            for app in apps {
-                plan.push(Step::DeleteApps, app, Action::Delete);
-            }
-            let spaces: Vec<String> = plan
-                .actual
-                .spaces
-                .iter()
-                .filter(|s| s.domain == domain && s.owner.as_deref() == Some(&name))
-                .map(|s| s.name.clone())
-                .collect();
-            for space in spaces {
-                plan.push(
-                    Step::DeleteSpaces,
-                    Resource::Space {
-                        domain: domain.clone(),
-                        name: space,
-                    },
-                    Action::Delete,
-                );
-            }
-        }
-        plan.push(Step::Profiles, Resource::UserProfile { domain, name }, Action::Delete);
+        delete_with_contents(plan, &domain, Some(&name));
     }
     // Watermarks to record: domains whose profiles plan had to describe.
     let domains: Vec<(String, String)> = plan
