@@ -182,3 +182,188 @@ pub enum OidcError {
     #[error("invalid OIDC configuration: {0}")]
     Config(String),
 }
+
+impl OidcError {
+    /// A stable, machine-readable code for this failure, in `snake_case` (e.g. `alg_not_allowed`,
+    /// `unknown_key`, `nonce_reused`, `state_mismatch`).
+    ///
+    /// Codes are part of the public API: an HTTP gateway puts them in its error body and audit log,
+    /// and tests assert them. A code is never renamed or reused for another failure; new variants
+    /// get new codes. The code carries no detail of the variant (claims, algorithms, hosts), so it
+    /// is safe to log and to show. Every variant has its own code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_token",
+            Self::UnsignedToken => "unsigned_token",
+            Self::AlgorithmNotAllowed { .. } => "alg_not_allowed",
+            Self::UnknownKey { .. } => "unknown_key",
+            Self::AmbiguousKey => "ambiguous_key",
+            Self::BadSignature => "bad_signature",
+            Self::WrongTokenType(_) => "wrong_token_type",
+            Self::UnsupportedHeader(_) => "unsupported_header",
+            Self::WrongIssuer { .. } => "wrong_issuer",
+            Self::WrongAudience { .. } => "wrong_audience",
+            Self::WrongAuthorizedParty { .. } => "wrong_authorized_party",
+            Self::Expired { .. } => "expired",
+            Self::NotYetValid { .. } => "not_yet_valid",
+            Self::IssuedInFuture { .. } => "issued_in_future",
+            Self::TooOld { .. } => "too_old",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::InvalidClaimType { .. } => "invalid_claim_type",
+            Self::NonceMismatch => "nonce_mismatch",
+            Self::NonceReused => "nonce_reused",
+            Self::ReplayCacheUnavailable(_) => "replay_cache_unavailable",
+            Self::AccessTokenHashMismatch => "at_hash_mismatch",
+            Self::CodeHashMismatch => "c_hash_mismatch",
+            Self::StateMismatch => "state_mismatch",
+            Self::MissingState => "missing_state",
+            Self::MissingCode => "missing_code",
+            Self::CallbackIssuerMismatch(_) => "callback_issuer_mismatch",
+            Self::AuthorizationDenied { .. } => "authorization_denied",
+            Self::PkceVerifierMismatch(_) => "pkce_verifier_mismatch",
+            Self::TokenExchange(_) => "token_exchange_failed",
+            Self::Discovery(_) => "discovery_failed",
+            Self::Jwks(_) => "jwks_failed",
+            Self::Tls { .. } => "tls_failed",
+            Self::Http(_) => "http_failed",
+            Self::Config(_) => "misconfigured",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::OidcError;
+
+    /// A distinct number per variant; the exhaustive match makes a new variant fail to compile here
+    /// until it is numbered (and then [`samples`] must cover it).
+    fn ordinal(error: &OidcError) -> usize {
+        match error {
+            OidcError::Malformed(_) => 0,
+            OidcError::UnsignedToken => 1,
+            OidcError::AlgorithmNotAllowed { .. } => 2,
+            OidcError::UnknownKey { .. } => 3,
+            OidcError::AmbiguousKey => 4,
+            OidcError::BadSignature => 5,
+            OidcError::WrongTokenType(_) => 6,
+            OidcError::UnsupportedHeader(_) => 7,
+            OidcError::WrongIssuer { .. } => 8,
+            OidcError::WrongAudience { .. } => 9,
+            OidcError::WrongAuthorizedParty { .. } => 10,
+            OidcError::Expired { .. } => 11,
+            OidcError::NotYetValid { .. } => 12,
+            OidcError::IssuedInFuture { .. } => 13,
+            OidcError::TooOld { .. } => 14,
+            OidcError::MissingClaim(_) => 15,
+            OidcError::InvalidClaimType { .. } => 16,
+            OidcError::NonceMismatch => 17,
+            OidcError::NonceReused => 18,
+            OidcError::ReplayCacheUnavailable(_) => 19,
+            OidcError::AccessTokenHashMismatch => 20,
+            OidcError::CodeHashMismatch => 21,
+            OidcError::StateMismatch => 22,
+            OidcError::MissingState => 23,
+            OidcError::MissingCode => 24,
+            OidcError::CallbackIssuerMismatch(_) => 25,
+            OidcError::AuthorizationDenied { .. } => 26,
+            OidcError::PkceVerifierMismatch(_) => 27,
+            OidcError::TokenExchange(_) => 28,
+            OidcError::Discovery(_) => 29,
+            OidcError::Jwks(_) => 30,
+            OidcError::Tls { .. } => 31,
+            OidcError::Http(_) => 32,
+            OidcError::Config(_) => 33,
+        }
+    }
+
+    const VARIANTS: usize = 34;
+
+    fn samples() -> Vec<OidcError> {
+        let s = || "x".to_owned();
+        vec![
+            OidcError::Malformed(s()),
+            OidcError::UnsignedToken,
+            OidcError::AlgorithmNotAllowed { alg: s(), allowed: s() },
+            OidcError::UnknownKey { kid: None, alg: s() },
+            OidcError::AmbiguousKey,
+            OidcError::BadSignature,
+            OidcError::WrongTokenType(s()),
+            OidcError::UnsupportedHeader(s()),
+            OidcError::WrongIssuer {
+                expected: s(),
+                found: s(),
+            },
+            OidcError::WrongAudience { client_id: s() },
+            OidcError::WrongAuthorizedParty {
+                client_id: s(),
+                found: None,
+            },
+            OidcError::Expired {
+                exp: 0,
+                now: 0,
+                skew_secs: 0,
+            },
+            OidcError::NotYetValid { nbf: 0, now: 0 },
+            OidcError::IssuedInFuture { iat: 0, now: 0 },
+            OidcError::TooOld {
+                iat: 0,
+                max_age_secs: 0,
+            },
+            OidcError::MissingClaim(s()),
+            OidcError::InvalidClaimType {
+                claim: s(),
+                expected: s(),
+            },
+            OidcError::NonceMismatch,
+            OidcError::NonceReused,
+            OidcError::ReplayCacheUnavailable(s()),
+            OidcError::AccessTokenHashMismatch,
+            OidcError::CodeHashMismatch,
+            OidcError::StateMismatch,
+            OidcError::MissingState,
+            OidcError::MissingCode,
+            OidcError::CallbackIssuerMismatch(s()),
+            OidcError::AuthorizationDenied {
+                error: s(),
+                description: None,
+            },
+            OidcError::PkceVerifierMismatch(s()),
+            OidcError::TokenExchange(s()),
+            OidcError::Discovery(s()),
+            OidcError::Jwks(s()),
+            OidcError::Tls { host: s(), reason: s() },
+            OidcError::Http(s()),
+            OidcError::Config(s()),
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_its_own_snake_case_code() {
+        let samples = samples();
+        let mut ordinals: Vec<usize> = samples.iter().map(ordinal).collect();
+        ordinals.sort_unstable();
+        assert_eq!(ordinals, (0..VARIANTS).collect::<Vec<_>>(), "one sample per variant");
+        let codes: HashSet<&str> = samples.iter().map(OidcError::code).collect();
+        assert_eq!(codes.len(), VARIANTS, "codes are unique per variant");
+        for code in codes {
+            assert!(
+                !code.is_empty()
+                    && code.starts_with(|c: char| c.is_ascii_lowercase())
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{code} is not snake_case"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_do_not_depend_on_details() {
+        let a = OidcError::MissingClaim("exp".into());
+        assert_eq!(a.code(), OidcError::MissingClaim("iss".into()).code());
+        assert_eq!(a.code(), "missing_claim");
+        assert_eq!(OidcError::UnsignedToken.code(), "unsigned_token");
+    }
+}

@@ -165,3 +165,178 @@ pub enum SamlError {
     #[error("the replay cache is unavailable, so the login is refused: {0}")]
     ReplayCacheUnavailable(String),
 }
+
+impl SamlError {
+    /// A stable, machine-readable code for this failure, in `snake_case` (e.g. `signature_wrapping`,
+    /// `duplicate_id`, `replayed`, `wrong_audience`).
+    ///
+    /// Codes are part of the public API: an HTTP gateway puts them in its error body and audit log,
+    /// and tests assert them. A code is never renamed or reused for another failure; new variants
+    /// get new codes. The code carries no detail of the variant (reasons, expected values), so it
+    /// is safe to log and to show. Every variant has its own code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidMetadata(_) => "invalid_metadata",
+            Self::NoSigningCertificate => "no_signing_certificate",
+            Self::MetadataExpired => "metadata_expired",
+            Self::MetadataFetch(_) => "metadata_fetch_failed",
+            Self::Config(_) => "misconfigured",
+            Self::TooLarge { .. } => "too_large",
+            Self::BadEncoding(_) => "bad_encoding",
+            Self::DeflatedPayload => "deflated_payload",
+            Self::Doctype => "doctype",
+            Self::Malformed(_) => "malformed_xml",
+            Self::DuplicateId => "duplicate_id",
+            Self::NotAResponse => "not_a_response",
+            Self::NoAssertion => "no_assertion",
+            Self::MultipleAssertions => "multiple_assertions",
+            Self::EncryptedAssertionUnsupported => "encrypted_assertion_unsupported",
+            Self::SignatureWrapping(_) => "signature_wrapping",
+            Self::UnexpectedElement(_) => "unexpected_element",
+            Self::SignatureMissing => "signature_missing",
+            Self::SignatureInvalid => "signature_invalid",
+            Self::UntrustedKey => "untrusted_key",
+            Self::HmacSignature => "hmac_signature",
+            Self::WeakAlgorithm(_) => "weak_algorithm",
+            Self::ForbiddenTransform(_) => "forbidden_transform",
+            Self::BadReference(_) => "bad_reference",
+            Self::StatusNotSuccess => "status_not_success",
+            Self::WrongIssuer { .. } => "wrong_issuer",
+            Self::WrongAudience { .. } => "wrong_audience",
+            Self::WrongDestination { .. } => "wrong_destination",
+            Self::WrongRecipient { .. } => "wrong_recipient",
+            Self::NoBearerConfirmation => "no_bearer_confirmation",
+            Self::NoNameId => "no_name_id",
+            Self::NotYetValid(_) => "not_yet_valid",
+            Self::Expired(_) => "expired",
+            Self::UnknownInResponseTo => "unknown_in_response_to",
+            Self::UnsolicitedResponse => "unsolicited_response",
+            Self::Replayed => "replayed",
+            Self::ReplayCacheUnavailable(_) => "replay_cache_unavailable",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::SamlError;
+
+    /// A distinct number per variant; the exhaustive match makes a new variant fail to compile here
+    /// until it is numbered (and then [`samples`] must cover it).
+    fn ordinal(error: &SamlError) -> usize {
+        match error {
+            SamlError::InvalidMetadata(_) => 0,
+            SamlError::NoSigningCertificate => 1,
+            SamlError::MetadataExpired => 2,
+            SamlError::MetadataFetch(_) => 3,
+            SamlError::Config(_) => 4,
+            SamlError::TooLarge { .. } => 5,
+            SamlError::BadEncoding(_) => 6,
+            SamlError::DeflatedPayload => 7,
+            SamlError::Doctype => 8,
+            SamlError::Malformed(_) => 9,
+            SamlError::DuplicateId => 10,
+            SamlError::NotAResponse => 11,
+            SamlError::NoAssertion => 12,
+            SamlError::MultipleAssertions => 13,
+            SamlError::EncryptedAssertionUnsupported => 14,
+            SamlError::SignatureWrapping(_) => 15,
+            SamlError::UnexpectedElement(_) => 16,
+            SamlError::SignatureMissing => 17,
+            SamlError::SignatureInvalid => 18,
+            SamlError::UntrustedKey => 19,
+            SamlError::HmacSignature => 20,
+            SamlError::WeakAlgorithm(_) => 21,
+            SamlError::ForbiddenTransform(_) => 22,
+            SamlError::BadReference(_) => 23,
+            SamlError::StatusNotSuccess => 24,
+            SamlError::WrongIssuer { .. } => 25,
+            SamlError::WrongAudience { .. } => 26,
+            SamlError::WrongDestination { .. } => 27,
+            SamlError::WrongRecipient { .. } => 28,
+            SamlError::NoBearerConfirmation => 29,
+            SamlError::NoNameId => 30,
+            SamlError::NotYetValid(_) => 31,
+            SamlError::Expired(_) => 32,
+            SamlError::UnknownInResponseTo => 33,
+            SamlError::UnsolicitedResponse => 34,
+            SamlError::Replayed => 35,
+            SamlError::ReplayCacheUnavailable(_) => 36,
+        }
+    }
+
+    const VARIANTS: usize = 37;
+
+    fn samples() -> Vec<SamlError> {
+        vec![
+            SamlError::InvalidMetadata("x".into()),
+            SamlError::NoSigningCertificate,
+            SamlError::MetadataExpired,
+            SamlError::MetadataFetch("x".into()),
+            SamlError::Config("x".into()),
+            SamlError::TooLarge { max: 1 },
+            SamlError::BadEncoding("x"),
+            SamlError::DeflatedPayload,
+            SamlError::Doctype,
+            SamlError::Malformed("x"),
+            SamlError::DuplicateId,
+            SamlError::NotAResponse,
+            SamlError::NoAssertion,
+            SamlError::MultipleAssertions,
+            SamlError::EncryptedAssertionUnsupported,
+            SamlError::SignatureWrapping("x"),
+            SamlError::UnexpectedElement("x"),
+            SamlError::SignatureMissing,
+            SamlError::SignatureInvalid,
+            SamlError::UntrustedKey,
+            SamlError::HmacSignature,
+            SamlError::WeakAlgorithm("x"),
+            SamlError::ForbiddenTransform("x"),
+            SamlError::BadReference("x"),
+            SamlError::StatusNotSuccess,
+            SamlError::WrongIssuer { expected: "x".into() },
+            SamlError::WrongAudience {
+                expected: vec!["x".into()],
+            },
+            SamlError::WrongDestination { expected: "x".into() },
+            SamlError::WrongRecipient { expected: "x".into() },
+            SamlError::NoBearerConfirmation,
+            SamlError::NoNameId,
+            SamlError::NotYetValid("x"),
+            SamlError::Expired("x"),
+            SamlError::UnknownInResponseTo,
+            SamlError::UnsolicitedResponse,
+            SamlError::Replayed,
+            SamlError::ReplayCacheUnavailable("x".into()),
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_its_own_snake_case_code() {
+        let samples = samples();
+        let mut ordinals: Vec<usize> = samples.iter().map(ordinal).collect();
+        ordinals.sort_unstable();
+        assert_eq!(ordinals, (0..VARIANTS).collect::<Vec<_>>(), "one sample per variant");
+        let codes: HashSet<&str> = samples.iter().map(SamlError::code).collect();
+        assert_eq!(codes.len(), VARIANTS, "codes are unique per variant");
+        for code in codes {
+            assert!(
+                !code.is_empty()
+                    && code.starts_with(|c: char| c.is_ascii_lowercase())
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{code} is not snake_case"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_do_not_depend_on_details() {
+        assert_eq!(SamlError::NotYetValid("a").code(), SamlError::NotYetValid("b").code());
+        assert_eq!(SamlError::TooLarge { max: 1 }.code(), "too_large");
+        assert_eq!(SamlError::SignatureWrapping("x").code(), "signature_wrapping");
+    }
+}
