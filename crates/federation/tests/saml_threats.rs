@@ -1,185 +1,168 @@
 //! The SAML rows of `federation-threats.md`: every attack goes through `validate_post` (the entry
 //! point a browser's POST reaches) and must fail with its specific [`SamlError`].
+//!
+//! The attacks that are one POST to a normally configured SP come from the testkit's catalog
+//! (`studio_fed_testkit::saml_idp::threats`), which the HTTP gateway's tests replay too: one test
+//! per entry checks the entry's stable code and the exact variant. The cases that need another
+//! configuration, several requests, or assert more than an error follow.
 
 mod support;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use std::sync::LazyLock;
+
 use studio_fed_federation::saml::{IdpMetadata, SamlError, SignedScope};
-use studio_fed_testkit::saml_idp::{Sign, SignatureAlgorithm, SignedPart};
+use studio_fed_testkit::saml_idp::surgery::remove_element;
+use studio_fed_testkit::saml_idp::threats::{
+    COMMENT_INJECTION_FULL_TEXT, COMMENT_INJECTION_TRUNCATED_TEXT, Threat, catalog, comment_injected, comment_signed,
+};
+use studio_fed_testkit::saml_idp::{SamlIdp, Sign, SignatureAlgorithm};
 use support::*;
 use time::{Duration, OffsetDateTime};
 
-const EXC_C14N_TRANSFORM: &str = r#"<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#;
+// --- the catalog ---------------------------------------------------------------------------------
 
-// --- XSW1..XSW8 (SAML Raider's layouts) ---------------------------------------------------------
+/// The catalog and the IdP that signed it, built once per test binary (its time-window entries are
+/// relative to now, with a 30-minute margin).
+struct Built {
+    idp: SamlIdp,
+    threats: Vec<Threat>,
+}
 
-/// XSW1: evil Response (new IDs, edited) at the root carrying the original signature; the original
-/// Response (signature removed) appended inside the signature.
-#[tokio::test]
-async fn xsw1_original_response_inside_signature_of_evil_response() -> TestResult {
+static CATALOG: LazyLock<Built> = LazyLock::new(|| {
     let idp = idp();
-    let r = base(&idp, Sign::Response).build()?;
-    let body = r.xml().split_once('\n').map(|(_, b)| b).unwrap_or(r.xml()).to_owned();
-    let original = without_first_signature(&body);
-    let evil = rename_id(&rename_id(&body, r.id(), "_evilresp"), r.assertion_id(), "_evilassert")
-        .replace(">alice</saml:NameID>", ">admin</saml:NameID>");
-    let doc = insert_before(&evil, "</ds:Signature>", &original);
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::SignatureWrapping("a second Response inside the Response")
+    let threats = catalog(&idp, &target()).expect("the threat catalog builds");
+    Built { idp, threats }
+});
+
+/// Posts the catalog entry `name` to a fresh validator for the catalog's IdP: it must be refused
+/// with the entry's code, by a message that does not repeat the subject.
+async fn refuse(name: &str) -> SamlError {
+    let built = &*CATALOG;
+    let threat = built
+        .threats
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no catalog entry {name}"));
+    let error = match validator(&built.idp).validate_post(&threat.form_value, &[]).await {
+        Ok(a) => panic!(
+            "{name}: accepted a response that must be refused (name_id {:?})",
+            a.name_id
+        ),
+        Err(error) => error,
+    };
+    assert_eq!(error.code(), threat.expected_code, "{name}: {error:?}");
+    let message = error.to_string();
+    assert!(
+        !message.contains("alice") && !message.contains("evil.test"),
+        "{name}: the message shows the assertion's contents: {message}"
     );
-    // Same layout keeping the assertion ID in the copy: caught earlier as duplicate IDs.
-    let evil = rename_id(&body, r.id(), "_evilresp").replace(">alice<", ">admin<");
-    let doc = insert_before(&evil, "</ds:Signature>", &original);
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::DuplicateId);
-    Ok(())
+    error
 }
 
-/// XSW2: like XSW1, but the original Response sits before the signature (detached signature).
-#[tokio::test]
-async fn xsw2_original_response_before_signature_of_evil_response() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Response).build()?;
-    let body = r.xml().split_once('\n').map(|(_, b)| b).unwrap_or(r.xml()).to_owned();
-    let original = without_first_signature(&body);
-    let evil = rename_id(&rename_id(&body, r.id(), "_evilresp"), r.assertion_id(), "_evilassert")
-        .replace(">alice<", ">admin<");
-    let doc = insert_before(&evil, "<ds:Signature ", &original);
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::SignatureWrapping("a second Response inside the Response")
-    );
-    Ok(())
+/// One `#[tokio::test]` per catalog entry, asserting the exact error (pattern and guard) besides the
+/// code, and `TESTED`, the names covered.
+macro_rules! catalog_tests {
+    ($($name:ident => $pattern:pat $(if $guard:expr)?),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let error = refuse(stringify!($name)).await;
+                assert!(matches!(error, $pattern $(if $guard)?), "{}: {error:?}", stringify!($name));
+            }
+        )*
+
+        /// The catalog entries that have a test above.
+        const TESTED: &[&str] = &[$(stringify!($name)),*];
+    };
 }
 
-fn assertion_parts(xml: &str) -> (String, String, String) {
-    let a = assertion_range(xml);
-    (
-        xml[..a.start].to_owned(),
-        xml[a.clone()].to_owned(),
-        xml[a.end..].to_owned(),
-    )
+catalog_tests! {
+    // XSW1..XSW8 (SAML Raider's layouts).
+    xsw1_original_response_inside_signature => SamlError::SignatureWrapping("a second Response inside the Response"),
+    xsw2_original_response_before_signature => SamlError::SignatureWrapping("a second Response inside the Response"),
+    xsw1_copy_keeps_the_assertion_id => SamlError::DuplicateId,
+    xsw3_evil_assertion_before_signed_assertion => SamlError::MultipleAssertions,
+    xsw4_evil_assertion_wraps_signed_assertion => SamlError::MultipleAssertions,
+    xsw5_evil_copy_keeps_signature_original_appended => SamlError::MultipleAssertions,
+    xsw6_original_assertion_inside_signature_of_evil_copy => SamlError::MultipleAssertions,
+    xsw7_signed_assertion_in_extensions => SamlError::MultipleAssertions,
+    xsw7_only_assertion_in_extensions =>
+        SamlError::SignatureWrapping("the Assertion is not a direct child of the Response"),
+    xsw8_original_assertion_in_signature_object => SamlError::MultipleAssertions,
+    signature_with_object => SamlError::UnexpectedElement("ds:Object"),
+    duplicate_ids => SamlError::DuplicateId,
+    // Signed scope: data outside it can only refuse.
+    response_signed_assertion_edited => SamlError::SignatureInvalid,
+    assertion_signed_unsigned_destination_edited => SamlError::WrongDestination { ref expected } if expected == ACS,
+    assertion_signed_unsigned_status_edited => SamlError::StatusNotSuccess,
+    assertion_signed_unsigned_issuer_edited => SamlError::WrongIssuer { ref expected } if expected == IDP,
+    // Signature stripped, wrong key, HMAC.
+    signature_stripped_response_signed => SamlError::SignatureMissing,
+    signature_stripped_assertion_signed => SamlError::SignatureMissing,
+    signature_stripped_both_signed => SamlError::SignatureMissing,
+    unsigned_response => SamlError::SignatureMissing,
+    rogue_key_response_signed => SamlError::UntrustedKey,
+    rogue_key_assertion_signed => SamlError::UntrustedKey,
+    rogue_key_both_signed => SamlError::UntrustedKey,
+    hmac_signature => SamlError::HmacSignature,
+    // DTD, XXE, entity expansion.
+    doctype_external_entity => SamlError::Doctype,
+    doctype_entity_expansion => SamlError::Doctype,
+    doctype_without_entities => SamlError::Doctype,
+    undeclared_entity => SamlError::Malformed(_),
+    // ruby-saml parser differentials.
+    cve_2024_45409_digest_value_in_extensions => SamlError::UnexpectedElement("samlp:Extensions"),
+    cve_2024_45409_digest_value_in_status_detail => SamlError::SignatureInvalid,
+    cve_2025_25291_doctype_parser_differential => SamlError::Doctype,
+    cve_2025_25292_signature_in_foreign_namespace =>
+        SamlError::UnexpectedElement("a Signature or SignedInfo in a foreign namespace"),
+    cve_2025_25292_lookalike_assertion_in_foreign_namespace => SamlError::MultipleAssertions,
+    // Audience, recipient, destination.
+    audience_mismatch => SamlError::WrongAudience { ref expected } if *expected == [SP],
+    audience_missing => SamlError::WrongAudience { ref expected } if *expected == [SP],
+    recipient_mismatch => SamlError::WrongRecipient { ref expected } if expected == ACS,
+    destination_mismatch => SamlError::WrongDestination { ref expected } if expected == ACS,
+    // Time window.
+    issue_instant_in_the_future => SamlError::NotYetValid("the assertion's IssueInstant"),
+    conditions_not_before_in_the_future => SamlError::NotYetValid("Conditions NotBefore"),
+    conditions_not_on_or_after_in_the_past => SamlError::Expired("Conditions NotOnOrAfter"),
+    subject_confirmation_not_before_in_the_future => SamlError::NotYetValid("SubjectConfirmationData NotBefore"),
+    subject_confirmation_not_on_or_after_in_the_past =>
+        SamlError::Expired("SubjectConfirmationData NotOnOrAfter"),
+    // Multiple or encrypted assertions.
+    multiple_assertions_response_signed => SamlError::MultipleAssertions,
+    multiple_assertions_both_signed => SamlError::MultipleAssertions,
+    encrypted_assertion => SamlError::EncryptedAssertionUnsupported,
+    // Weak algorithms, transforms, references.
+    rsa_sha1_signature => SamlError::WeakAlgorithm("signature algorithm"),
+    sha1_digest => SamlError::WeakAlgorithm("digest algorithm"),
+    xslt_transform => SamlError::ForbiddenTransform("XSLT"),
+    xpath_transform => SamlError::ForbiddenTransform("XPath"),
+    xpath_filter2_transform => SamlError::ForbiddenTransform("XPath Filter 2.0"),
+    xpointer_reference => SamlError::BadReference(_),
+    c14n_with_comments => SamlError::ForbiddenTransform("c14n with comments"),
+    reference_to_another_element => SamlError::BadReference(_),
+    two_references => SamlError::BadReference("more than one Reference"),
+    // Encoding.
+    bad_base64 => SamlError::BadEncoding(_),
+    url_encoded_base64 => SamlError::BadEncoding(_),
+    deflated_payload => SamlError::DeflatedPayload,
+    latin1_bytes => SamlError::BadEncoding("the XML is not valid UTF-8"),
+    utf16_bytes => SamlError::BadEncoding(_),
+    declared_encoding_other_than_utf8 => SamlError::Malformed(_),
+    oversized => SamlError::TooLarge { max } if max == 256 * 1024,
 }
 
-/// XSW3: an evil unsigned Assertion (new ID) inserted before the signed one.
-#[tokio::test]
-async fn xsw3_evil_assertion_before_signed_assertion() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let evil = rename_id(&without_first_signature(&signed), r.assertion_id(), "_evil").replace(">alice<", ">admin<");
-    let doc = format!("{head}{evil}{signed}{tail}");
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    Ok(())
+#[test]
+fn every_catalog_entry_has_a_test() {
+    let mut names: Vec<&str> = CATALOG.threats.iter().map(|t| t.name).collect();
+    names.sort_unstable();
+    let mut tested = TESTED.to_vec();
+    tested.sort_unstable();
+    assert_eq!(names, tested, "add a catalog_tests! line per new catalog entry");
 }
 
-/// XSW4: an evil Assertion wrapping the signed one.
-#[tokio::test]
-async fn xsw4_evil_assertion_wraps_signed_assertion() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let evil = rename_id(&without_first_signature(&signed), r.assertion_id(), "_evil").replace(">alice<", ">admin<");
-    let wrapped = insert_before(&evil, "</saml:AttributeStatement>", "").replacen(
-        "</saml:Assertion>",
-        &format!("{signed}</saml:Assertion>"),
-        1,
-    );
-    let doc = format!("{head}{wrapped}{tail}");
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    Ok(())
-}
-
-/// XSW5: the evil copy carries the original signature; the original (unsigned) is appended at the
-/// end of the Response.
-#[tokio::test]
-async fn xsw5_evil_copy_keeps_signature_original_appended() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let evil = rename_id(&signed, r.assertion_id(), "_evil").replace(">alice<", ">admin<");
-    let original = without_first_signature(&signed);
-    let doc = insert_before(&format!("{head}{evil}{tail}"), "</samlp:Response>", &original);
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    Ok(())
-}
-
-/// XSW6: the evil copy carries the signature, and the original sits inside that signature.
-#[tokio::test]
-async fn xsw6_original_assertion_inside_signature_of_evil_copy() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let evil = rename_id(&signed, r.assertion_id(), "_evil").replace(">alice<", ">admin<");
-    let evil = insert_before(&evil, "</ds:Signature>", &without_first_signature(&signed));
-    let doc = format!("{head}{evil}{tail}");
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    Ok(())
-}
-
-/// XSW7: the signed Assertion moved into `samlp:Extensions`, an evil one in its place.
-#[tokio::test]
-async fn xsw7_signed_assertion_in_extensions() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let evil = rename_id(&without_first_signature(&signed), r.assertion_id(), "_evil").replace(">alice<", ">admin<");
-    let head = insert_before(
-        &head,
-        "<samlp:Status>",
-        &format!("<samlp:Extensions>{signed}</samlp:Extensions>"),
-    );
-    let doc = format!("{head}{evil}{tail}");
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    // With the only (signed) Assertion moved into Extensions: refused as wrapping too.
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let head = insert_before(
-        &head,
-        "<samlp:Status>",
-        &format!("<samlp:Extensions>{signed}</samlp:Extensions>"),
-    );
-    let doc = format!("{head}{tail}");
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::SignatureWrapping("the Assertion is not a direct child of the Response")
-    );
-    Ok(())
-}
-
-/// XSW8: the evil Assertion carries the signature, whose `ds:Object` holds the original.
-#[tokio::test]
-async fn xsw8_original_assertion_in_signature_object() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    let evil = rename_id(&signed, r.assertion_id(), "_evil").replace(">alice<", ">admin<");
-    let object = format!("<ds:Object>{}</ds:Object>", without_first_signature(&signed));
-    let evil = insert_before(&evil, "</ds:Signature>", &object);
-    let doc = format!("{head}{evil}{tail}");
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    // Just a ds:Object (no second assertion) is refused as well.
-    let doc = insert_before(r.xml(), "</ds:Signature>", "<ds:Object>x</ds:Object>");
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::UnexpectedElement("ds:Object")
-    );
-    Ok(())
-}
-
-// --- duplicate IDs, comment injection, signed scope ----------------------------------------------
-
-#[tokio::test]
-async fn duplicate_ids_are_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let doc = r.xml().replace(
-        "<samlp:Status>",
-        &format!(r#"<samlp:Status ID="{}">"#, r.assertion_id()),
-    );
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::DuplicateId);
-    Ok(())
-}
+// --- comment injection, signed scope -------------------------------------------------------------
 
 /// `admin@x.test<!---->.evil.test`: the comment is not signed (c14n drops it); the full text must
 /// come back, never `admin@x.test`.
@@ -188,39 +171,23 @@ async fn comment_injection_returns_the_full_text() -> TestResult {
     let idp = idp();
     for sign in [Sign::Response, Sign::Assertion, Sign::Both] {
         // Inserted after signing (the real attack): the signature still verifies.
-        let r = base(&idp, sign)
-            .name_id("admin@x.test.evil.test")
-            .attribute("email", ["admin@x.test.evil.test"])
-            .build()?
-            .mutate(|xml| *xml = xml.replace("admin@x.test.evil.test<", "admin@x.test<!---->.evil.test<"));
+        let r = comment_injected(&idp, &target(), sign)?;
         assert!(r.xml().contains("admin@x.test<!---->.evil.test</saml:NameID>"));
         let a = validator(&idp).validate_post(&r.base64(), &[]).await?;
         assert_eq!(a.name_id, "admin@x.test.evil.test", "{sign:?}");
+        assert_eq!(a.name_id, COMMENT_INJECTION_FULL_TEXT);
+        assert_ne!(a.name_id, COMMENT_INJECTION_TRUNCATED_TEXT);
         assert_eq!(a.attribute("email"), ["admin@x.test.evil.test"], "{sign:?}");
         // Signed with the comment inside.
-        let r = base(&idp, sign)
-            .before_signing(|part, xml| {
-                if part == SignedPart::Assertion {
-                    *xml = xml.replace(">alice</saml:NameID>", ">admin@x.test<!---->.evil.test</saml:NameID>");
-                }
-            })
-            .build()?;
+        let r = comment_signed(&idp, &target(), sign)?;
         let a = validator(&idp).validate_post(&r.base64(), &[]).await?;
         assert_eq!(a.name_id, "admin@x.test.evil.test", "{sign:?}");
     }
     Ok(())
 }
 
-#[tokio::test]
-async fn only_response_signed_assertion_edited_is_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Response)
-        .build()?
-        .mutate(|xml| *xml = xml.replace(">alice</saml:NameID>", ">admin</saml:NameID>"));
-    assert_eq!(reject_xml(&validator(&idp), r.xml()).await, SamlError::SignatureInvalid);
-    Ok(())
-}
-
+/// Only the Assertion signed: Response fields are not trusted (the catalog has the refusals of an
+/// edited Destination, Status and Issuer).
 #[tokio::test]
 async fn only_assertion_signed_response_fields_are_not_trusted() -> TestResult {
     let idp = idp();
@@ -233,33 +200,8 @@ async fn only_assertion_signed_response_fields_are_not_trusted() -> TestResult {
         v.validate_post(&r.base64(), &["_req1"]).await,
         Err(SamlError::UnknownInResponseTo)
     );
-    // Unsigned Destination / Status / Issuer can only refuse.
-    let v = validator(&idp);
-    let r = base(&idp, Sign::Assertion).build()?.mutate(|xml| {
-        *xml = xml.replace(
-            &format!(r#"Destination="{ACS}""#),
-            r#"Destination="https://evil.test/acs""#,
-        )
-    });
-    assert_eq!(
-        reject_xml(&v, r.xml()).await,
-        SamlError::WrongDestination { expected: ACS.into() }
-    );
-    let r = base(&idp, Sign::Assertion).build()?.mutate(|xml| {
-        *xml = xml.replace(
-            "urn:oasis:names:tc:SAML:2.0:status:Success",
-            "urn:oasis:names:tc:SAML:2.0:status:Requester",
-        )
-    });
-    assert_eq!(reject_xml(&v, r.xml()).await, SamlError::StatusNotSuccess);
-    let r = base(&idp, Sign::Assertion)
-        .build()?
-        .mutate(|xml| *xml = xml.replacen(&format!(">{IDP}</saml:Issuer>"), ">https://evil.test</saml:Issuer>", 1));
-    assert_eq!(
-        reject_xml(&v, r.xml()).await,
-        SamlError::WrongIssuer { expected: IDP.into() }
-    );
     // Editing the unsigned Response harmlessly: accepted, and the data comes from the Assertion.
+    let v = validator(&idp);
     let r = base(&idp, Sign::Assertion)
         .build()?
         .mutate(|xml| *xml = xml.replacen("<samlp:Response ", r#"<samlp:Response Consent="urn:x" "#, 1));
@@ -269,30 +211,13 @@ async fn only_assertion_signed_response_fields_are_not_trusted() -> TestResult {
     Ok(())
 }
 
-// --- signature stripped, wrong key, HMAC --------------------------------------------------------
-
-#[tokio::test]
-async fn stripped_signature_is_refused() -> TestResult {
-    let idp = idp();
-    for sign in [Sign::Response, Sign::Assertion, Sign::Both] {
-        let r = base(&idp, sign).build()?.strip_signature();
-        assert_eq!(
-            reject_xml(&validator(&idp), r.xml()).await,
-            SamlError::SignatureMissing,
-            "{sign:?}"
-        );
-    }
-    let r = base(&idp, Sign::Neither).build()?;
-    assert_eq!(reject_xml(&validator(&idp), r.xml()).await, SamlError::SignatureMissing);
-    Ok(())
-}
+// --- metadata without a key, weak algorithms when allowed ----------------------------------------
 
 #[test]
-fn metadata_without_signing_key_is_refused_at_load() {
+fn metadata_without_signing_key_is_refused_at_load() -> TestResult {
     let idp = idp();
     let xml = idp.metadata_xml();
-    let r = element_range(&xml, "<md:KeyDescriptor", "</md:KeyDescriptor>");
-    let without = format!("{}{}", &xml[..r.start], &xml[r.end..]);
+    let without = remove_element(&xml, "<md:KeyDescriptor", "</md:KeyDescriptor>")?;
     assert_eq!(
         IdpMetadata::from_xml(&without).unwrap_err(),
         SamlError::NoSigningCertificate
@@ -308,145 +233,24 @@ fn metadata_without_signing_key_is_refused_at_load() {
         1,
     );
     assert_eq!(IdpMetadata::from_xml(&doctype).unwrap_err(), SamlError::Doctype);
-}
-
-#[tokio::test]
-async fn rogue_key_with_certificate_in_key_info_is_refused() -> TestResult {
-    let idp = idp();
-    let rogue = idp.with_rogue_key()?;
-    for sign in [Sign::Response, Sign::Assertion, Sign::Both] {
-        let r = base(&rogue, sign).build()?;
-        assert_eq!(
-            reject_xml(&validator(&idp), r.xml()).await,
-            SamlError::UntrustedKey,
-            "{sign:?}"
-        );
-    }
     Ok(())
 }
 
 #[tokio::test]
-async fn hmac_signature_is_refused() -> TestResult {
+async fn rsa_sha1_is_accepted_only_when_allowed() -> TestResult {
     let idp = idp();
-    let r = base(&idp, Sign::Response).build()?.mutate(|xml| {
-        *xml = xml.replace(
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-            "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256",
-        )
-    });
-    assert_eq!(reject_xml(&validator(&idp), r.xml()).await, SamlError::HmacSignature);
-    Ok(())
-}
-
-// --- DTD / XXE / entity expansion ---------------------------------------------------------------
-
-#[tokio::test]
-async fn doctype_xxe_and_entity_expansion_are_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both).build()?;
-    let xxe = r
-        .xml()
-        .replacen(
-            "<samlp:Response",
-            r#"<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><samlp:Response"#,
-            1,
-        )
-        .replace(">alice</saml:NameID>", ">&x;</saml:NameID>");
-    assert_eq!(reject_xml(&validator(&idp), &xxe).await, SamlError::Doctype);
-    let laughs = r.xml().replacen(
-        "<samlp:Response",
-        r#"<!DOCTYPE r [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><samlp:Response"#,
-        1,
-    );
-    assert_eq!(reject_xml(&validator(&idp), &laughs).await, SamlError::Doctype);
-    let plain = r
-        .xml()
-        .replacen("<samlp:Response", "<!DOCTYPE samlp:Response><samlp:Response", 1);
-    assert_eq!(reject_xml(&validator(&idp), &plain).await, SamlError::Doctype);
-    // An undeclared entity without a DOCTYPE.
-    let undeclared = r.xml().replace(">alice</saml:NameID>", ">&x;</saml:NameID>");
-    assert!(matches!(
-        reject_xml(&validator(&idp), &undeclared).await,
-        SamlError::Malformed(_)
-    ));
-    Ok(())
-}
-
-// --- ruby-saml parser-differential shapes -------------------------------------------------------
-
-/// CVE-2024-45409: the Assertion is signed, the Response is not; the attacker edits the assertion
-/// and smuggles a `DigestValue` matching the edit into the unsigned Response, hoping the verifier
-/// reads the digest from anywhere in the document.
-#[tokio::test]
-async fn cve_2024_45409_smuggled_digest_value() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let smuggled = r#"<ds:DigestValue xmlns:ds="http://www.w3.org/2000/09/xmldsig#">AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue>"#;
-    let edited = r.xml().replace(">alice</saml:NameID>", ">admin</saml:NameID>");
-    let in_extensions = insert_before(
-        &edited,
-        "<samlp:Status>",
-        &format!("<samlp:Extensions>{smuggled}</samlp:Extensions>"),
-    );
+    let r = base(&idp, Sign::Both).algorithm(SignatureAlgorithm::RsaSha1).build()?;
     assert_eq!(
-        reject_xml(&validator(&idp), &in_extensions).await,
-        SamlError::UnexpectedElement("samlp:Extensions")
+        reject_xml(&validator(&idp), r.xml()).await,
+        SamlError::WeakAlgorithm("signature algorithm")
     );
-    let in_status_detail = edited.replace(
-        "</samlp:Status>",
-        &format!("<samlp:StatusDetail>{smuggled}</samlp:StatusDetail></samlp:Status>"),
-    );
-    assert_eq!(
-        reject_xml(&validator(&idp), &in_status_detail).await,
-        SamlError::SignatureInvalid
-    );
+    let permissive = builder(&idp).allow_sha1(true).build()?;
+    let a = permissive.validate_post(&r.base64(), &[]).await?;
+    assert_eq!(a.name_id, "alice");
     Ok(())
 }
 
-/// CVE-2025-25291: REXML and Nokogiri disagree on documents with a DOCTYPE (ATTLIST / entity
-/// declarations change what each parser sees, e.g. which SignedInfo). Any DOCTYPE is refused.
-#[tokio::test]
-async fn cve_2025_25291_doctype_parser_differential() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let doc = r.xml().replacen(
-        "<samlp:Response",
-        r#"<!DOCTYPE samlp:Response [<!ATTLIST saml:Assertion ID ID #IMPLIED><!-- ]><x> -->]><samlp:Response"#,
-        1,
-    );
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::Doctype);
-    Ok(())
-}
-
-/// CVE-2025-25292: namespace confusion: a `ds:` prefix (or `saml:`) bound to another namespace, so
-/// a reader matching by prefix/local name sees a second Signature/SignedInfo or Assertion.
-#[tokio::test]
-async fn cve_2025_25292_namespace_confusion() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Assertion).build()?;
-    let (head, signed, tail) = assertion_parts(r.xml());
-    // A fake Signature in a foreign namespace with a forged SignedInfo, next to an edited assertion.
-    let fake_sig = r#"<ds:Signature xmlns:ds="urn:evil"><ds:SignedInfo/></ds:Signature>"#;
-    let doc = format!(
-        "{}{}{}",
-        insert_before(&head, "<samlp:Status>", fake_sig),
-        signed.replace(">alice<", ">admin<"),
-        tail
-    );
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::UnexpectedElement("a Signature or SignedInfo in a foreign namespace")
-    );
-    // A look-alike assertion in a foreign namespace beside the signed one.
-    let evil = rename_id(&without_first_signature(&signed), r.assertion_id(), "_evil")
-        .replacen("<saml:Assertion ", r#"<saml:Assertion xmlns:saml="urn:evil" "#, 1)
-        .replacen(r#"xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion""#, "", 1);
-    let doc = format!("{head}{evil}{signed}{tail}");
-    assert_eq!(reject_xml(&validator(&idp), &doc).await, SamlError::MultipleAssertions);
-    Ok(())
-}
-
-// --- replay, audience / recipient / destination -------------------------------------------------
+// --- replay, InResponseTo -----------------------------------------------------------------------
 
 #[tokio::test]
 async fn replayed_response_is_refused() -> TestResult {
@@ -455,65 +259,54 @@ async fn replayed_response_is_refused() -> TestResult {
     let r = base(&idp, Sign::Both).build()?;
     v.validate_post(&r.base64(), &[]).await?;
     assert_eq!(v.validate_post(&r.base64(), &[]).await, Err(SamlError::Replayed));
+    assert_eq!(SamlError::Replayed.code(), "replayed");
     Ok(())
 }
 
 #[tokio::test]
-async fn audience_mismatch_is_refused() -> TestResult {
+async fn unknown_in_response_to_is_refused() -> TestResult {
     let idp = idp();
-    let r = idp
-        .response()
-        .destination(ACS)
-        .audience("https://other.test/sp")
-        .build()?;
+    let r = base(&idp, Sign::Both).in_response_to("_req-unknown").build()?;
+    let v = builder(&idp).allow_idp_initiated(false).build()?;
     assert_eq!(
-        reject_xml(&validator(&idp), r.xml()).await,
-        SamlError::WrongAudience {
-            expected: vec![SP.into()]
-        }
+        v.validate_post(&r.base64(), &["_req-1"]).await,
+        Err(SamlError::UnknownInResponseTo)
     );
-    let r = idp.response().destination(ACS).build()?; // no AudienceRestriction at all
+    // Also when IdP-initiated login is allowed: an unknown request ID is never accepted.
     assert_eq!(
-        reject_xml(&validator(&idp), r.xml()).await,
-        SamlError::WrongAudience {
-            expected: vec![SP.into()]
-        }
+        validator(&idp).validate_post(&r.base64(), &["_req-1"]).await,
+        Err(SamlError::UnknownInResponseTo)
     );
     Ok(())
 }
 
 #[tokio::test]
-async fn recipient_mismatch_is_refused() -> TestResult {
+async fn unsolicited_response_is_refused_when_idp_initiated_is_disabled() -> TestResult {
     let idp = idp();
-    let r = base(&idp, Sign::Both).recipient("https://evil.test/acs").build()?;
+    let r = base(&idp, Sign::Both).build()?;
+    let v = builder(&idp).allow_idp_initiated(false).build()?;
     assert_eq!(
-        reject_xml(&validator(&idp), r.xml()).await,
-        SamlError::WrongRecipient { expected: ACS.into() }
+        v.validate_post(&r.base64(), &["_req-1"]).await,
+        Err(SamlError::UnsolicitedResponse)
     );
     Ok(())
 }
 
-#[tokio::test]
-async fn destination_mismatch_is_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both)
-        .destination("https://evil.test/acs")
-        .recipient(ACS)
-        .build()?;
-    assert_eq!(
-        reject_xml(&validator(&idp), r.xml()).await,
-        SamlError::WrongDestination { expected: ACS.into() }
-    );
-    Ok(())
-}
-
-// --- time window --------------------------------------------------------------------------------
+// --- time window at a fixed instant -------------------------------------------------------------
 
 const T: OffsetDateTime = time::macros::datetime!(2030-01-02 03:04:05 UTC);
 
 /// An IdP whose metadata is still valid at `T`.
-fn idp_until_2031() -> studio_fed_testkit::saml_idp::SamlIdp {
+fn idp_until_2031() -> SamlIdp {
     idp().with_metadata_valid_until(T + Duration::days(365))
+}
+
+async fn at(
+    v: &studio_fed_federation::saml::ResponseValidator,
+    b64: &str,
+    now: OffsetDateTime,
+) -> Result<(), SamlError> {
+    v.validate_post_at(b64, &[], now).await.map(|_| ())
 }
 
 #[tokio::test]
@@ -527,16 +320,8 @@ async fn expired_metadata_refuses_everything() -> TestResult {
     Ok(())
 }
 
-async fn at(
-    v: &studio_fed_federation::saml::ResponseValidator,
-    b64: &str,
-    now: OffsetDateTime,
-) -> Result<(), SamlError> {
-    v.validate_post_at(b64, &[], now).await.map(|_| ())
-}
-
 #[tokio::test]
-async fn conditions_not_before_in_the_future_is_refused() -> TestResult {
+async fn time_windows_are_checked_at_the_given_instant() -> TestResult {
     let idp = idp_until_2031();
     let r = base(&idp, Sign::Both)
         .at(T)
@@ -546,12 +331,6 @@ async fn conditions_not_before_in_the_future_is_refused() -> TestResult {
         at(&validator(&idp), &r.base64(), T).await,
         Err(SamlError::NotYetValid("Conditions NotBefore"))
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn conditions_not_on_or_after_in_the_past_is_refused() -> TestResult {
-    let idp = idp_until_2031();
     let r = base(&idp, Sign::Both)
         .at(T)
         .not_on_or_after(T + Duration::minutes(5))
@@ -561,12 +340,6 @@ async fn conditions_not_on_or_after_in_the_past_is_refused() -> TestResult {
         at(&validator(&idp), &r.base64(), T + Duration::minutes(10)).await,
         Err(SamlError::Expired("Conditions NotOnOrAfter"))
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn subject_confirmation_not_before_in_the_future_is_refused() -> TestResult {
-    let idp = idp_until_2031();
     let r = base(&idp, Sign::Both)
         .at(T)
         .subject_not_before(T + Duration::minutes(10))
@@ -575,12 +348,6 @@ async fn subject_confirmation_not_before_in_the_future_is_refused() -> TestResul
         at(&validator(&idp), &r.base64(), T).await,
         Err(SamlError::NotYetValid("SubjectConfirmationData NotBefore"))
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn subject_confirmation_not_on_or_after_in_the_past_is_refused() -> TestResult {
-    let idp = idp_until_2031();
     let r = base(&idp, Sign::Both)
         .at(T)
         .subject_not_on_or_after(T + Duration::minutes(2))
@@ -630,203 +397,15 @@ async fn clock_skew_boundary_is_exact_and_configurable() -> TestResult {
     Ok(())
 }
 
-// --- InResponseTo, multiple assertions ----------------------------------------------------------
+// --- encoding edge cases ------------------------------------------------------------------------
 
 #[tokio::test]
-async fn unknown_in_response_to_is_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both).in_response_to("_req-unknown").build()?;
-    let v = builder(&idp).allow_idp_initiated(false).build()?;
-    assert_eq!(
-        v.validate_post(&r.base64(), &["_req-1"]).await,
-        Err(SamlError::UnknownInResponseTo)
-    );
-    // Also when IdP-initiated login is allowed: an unknown request ID is never accepted.
-    assert_eq!(
-        validator(&idp).validate_post(&r.base64(), &["_req-1"]).await,
-        Err(SamlError::UnknownInResponseTo)
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn unsolicited_response_is_refused_when_idp_initiated_is_disabled() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both).build()?;
-    let v = builder(&idp).allow_idp_initiated(false).build()?;
-    assert_eq!(
-        v.validate_post(&r.base64(), &["_req-1"]).await,
-        Err(SamlError::UnsolicitedResponse)
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn multiple_assertions_are_refused() -> TestResult {
-    let idp = idp();
-    for sign in [Sign::Response, Sign::Both] {
-        let r = base(&idp, sign).build()?;
-        let (head, signed, tail) = assertion_parts(r.xml());
-        let second = rename_id(&signed.replace(">alice<", ">bob<"), r.assertion_id(), "_second");
-        let second = if sign == Sign::Both {
-            without_first_signature(&second)
-        } else {
-            second
-        };
-        let doc = format!("{head}{signed}{second}{tail}");
-        assert_eq!(
-            reject_xml(&validator(&idp), &doc).await,
-            SamlError::MultipleAssertions,
-            "{sign:?}"
-        );
-    }
-    Ok(())
-}
-
-// --- weak algorithms, transforms ----------------------------------------------------------------
-
-#[tokio::test]
-async fn rsa_sha1_is_refused_unless_allowed() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both).algorithm(SignatureAlgorithm::RsaSha1).build()?;
-    assert_eq!(
-        reject_xml(&validator(&idp), r.xml()).await,
-        SamlError::WeakAlgorithm("signature algorithm")
-    );
-    let permissive = builder(&idp).allow_sha1(true).build()?;
-    let a = permissive.validate_post(&r.base64(), &[]).await?;
-    assert_eq!(a.name_id, "alice");
-    Ok(())
-}
-
-#[tokio::test]
-async fn sha1_digest_is_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both)
-        .before_signing(|_, xml| {
-            *xml = xml.replace(
-                "http://www.w3.org/2001/04/xmlenc#sha256",
-                "http://www.w3.org/2000/09/xmldsig#sha1",
-            )
-        })
-        .build()?;
-    assert!(r.xml().contains("http://www.w3.org/2000/09/xmldsig#sha1"));
-    assert_eq!(
-        reject_xml(&validator(&idp), r.xml()).await,
-        SamlError::WeakAlgorithm("digest algorithm")
-    );
-    Ok(())
-}
-
-/// Builds a response whose SignedInfo carries `transform` (signed if libxmlsec1 can sign it, else
-/// inserted after signing).
-fn with_transform(idp: &studio_fed_testkit::saml_idp::SamlIdp, transform: &str) -> String {
-    let signed = base(idp, Sign::Response)
-        .before_signing(|part, xml| {
-            if part == SignedPart::Response {
-                *xml = xml.replacen(EXC_C14N_TRANSFORM, &format!("{transform}{EXC_C14N_TRANSFORM}"), 1);
-            }
-        })
-        .build();
-    match signed {
-        Ok(r) => r.into_xml(),
-        Err(_) => base(idp, Sign::Response)
-            .build()
-            .expect("response")
-            .mutate(|xml| *xml = xml.replacen(EXC_C14N_TRANSFORM, &format!("{transform}{EXC_C14N_TRANSFORM}"), 1))
-            .into_xml(),
-    }
-}
-
-#[tokio::test]
-async fn xslt_transform_is_refused() -> TestResult {
-    let idp = idp();
-    let xslt = r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"><xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"><xsl:template match="/"><xsl:copy-of select="."/></xsl:template></xsl:stylesheet></ds:Transform>"#;
-    let doc = with_transform(&idp, xslt);
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::ForbiddenTransform("XSLT")
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn xpath_and_xpointer_are_refused() -> TestResult {
-    let idp = idp();
-    let xpath = r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath>not(ancestor-or-self::ds:Signature)</ds:XPath></ds:Transform>"#;
-    let doc = with_transform(&idp, xpath);
-    assert!(doc.contains("REC-xpath-19991116"));
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::ForbiddenTransform("XPath")
-    );
-    let filter2 = r#"<ds:Transform Algorithm="http://www.w3.org/2002/06/xmldsig-filter2"><dsig-xpath:XPath xmlns:dsig-xpath="http://www.w3.org/2002/06/xmldsig-filter2" Filter="union">/</dsig-xpath:XPath></ds:Transform>"#;
-    let doc = with_transform(&idp, filter2);
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::ForbiddenTransform("XPath Filter 2.0")
-    );
-    let r = base(&idp, Sign::Response).build()?;
-    let doc = r
-        .xml()
-        .replace(&format!(r##"URI="#{}""##, r.id()), r##"URI="#xpointer(/)""##);
-    assert!(matches!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::BadReference(_)
-    ));
-    let with_comments = r.xml().replace(
-        r#"<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#,
-        r#"<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#WithComments"/>"#,
-    );
-    assert_eq!(
-        reject_xml(&validator(&idp), &with_comments).await,
-        SamlError::ForbiddenTransform("c14n with comments")
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn two_references_or_a_foreign_reference_are_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both).build()?;
-    // The Response's signature pointing at the Assertion.
-    let doc = r.xml().replacen(
-        &format!(r##"URI="#{}""##, r.id()),
-        &format!(r##"URI="#{}""##, r.assertion_id()),
-        1,
-    );
-    assert!(matches!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::BadReference(_)
-    ));
-    let reference = element_range(r.xml(), "<ds:Reference ", "</ds:Reference>");
-    let doubled = insert_before(r.xml(), "</ds:SignedInfo>", &r.xml()[reference]);
-    assert_eq!(
-        reject_xml(&validator(&idp), &doubled).await,
-        SamlError::BadReference("more than one Reference")
-    );
-    Ok(())
-}
-
-// --- encoding -----------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn bad_base64_is_refused() -> TestResult {
+async fn empty_or_line_wrapped_base64() -> TestResult {
     let idp = idp();
     let v = validator(&idp);
-    assert!(matches!(
-        v.validate_post("not base64!!", &[]).await,
-        Err(SamlError::BadEncoding(_))
-    ));
     assert!(matches!(v.validate_post("", &[]).await, Err(SamlError::BadEncoding(_))));
-    // URL-encoded base64 (a form body passed without decoding).
-    let r = base(&idp, Sign::Both).build()?;
-    let urlencoded = r.base64().replace('+', "%2B").replace('=', "%3D");
-    assert!(matches!(
-        v.validate_post(&urlencoded, &[]).await,
-        Err(SamlError::BadEncoding(_))
-    ));
     // Line-wrapped base64 (some IdPs) is fine.
+    let r = base(&idp, Sign::Both).build()?;
     let wrapped: String = r
         .base64()
         .as_bytes()
@@ -838,39 +417,8 @@ async fn bad_base64_is_refused() -> TestResult {
 }
 
 #[tokio::test]
-async fn deflated_payload_is_refused() -> TestResult {
+async fn the_size_cap_is_configurable() -> TestResult {
     let idp = idp();
-    let r = base(&idp, Sign::Both).build()?;
-    // A DEFLATE stream made of stored blocks (what HTTP-Redirect encoding would send, uncompressed).
-    let data = r.xml().as_bytes();
-    let mut deflated = Vec::new();
-    let chunks: Vec<&[u8]> = data.chunks(65_535).collect();
-    for (i, chunk) in chunks.iter().enumerate() {
-        deflated.push(u8::from(i + 1 == chunks.len()));
-        let len = u16::try_from(chunk.len())?;
-        deflated.extend_from_slice(&len.to_le_bytes());
-        deflated.extend_from_slice(&(!len).to_le_bytes());
-        deflated.extend_from_slice(chunk);
-    }
-    let v = validator(&idp);
-    assert_eq!(
-        v.validate_post(&STANDARD.encode(&deflated), &[]).await,
-        Err(SamlError::DeflatedPayload)
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn oversized_input_is_refused() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Both)
-        .attribute("padding", ["x".repeat(300 * 1024)])
-        .build()?;
-    let v = validator(&idp);
-    assert_eq!(
-        v.validate_post(&r.base64(), &[]).await,
-        Err(SamlError::TooLarge { max: 256 * 1024 })
-    );
     let small = builder(&idp).max_size(1024).build()?;
     let r = base(&idp, Sign::Both).build()?;
     assert_eq!(
@@ -880,49 +428,6 @@ async fn oversized_input_is_refused() -> TestResult {
     assert_eq!(
         small.validate_xml(r.xml(), &[]).await,
         Err(SamlError::TooLarge { max: 1024 })
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn non_utf8_is_refused() -> TestResult {
-    let idp = idp();
-    let v = validator(&idp);
-    let r = base(&idp, Sign::Both).name_id("élève").build()?;
-    // Latin-1 bytes.
-    let latin1: Vec<u8> = r
-        .xml()
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-        .collect();
-    assert_eq!(
-        v.validate_post(&STANDARD.encode(&latin1), &[]).await,
-        Err(SamlError::BadEncoding("the XML is not valid UTF-8"))
-    );
-    // UTF-16.
-    let mut utf16 = vec![0xFF, 0xFE];
-    utf16.extend(r.xml().encode_utf16().flat_map(u16::to_le_bytes));
-    assert!(matches!(
-        v.validate_post(&STANDARD.encode(&utf16), &[]).await,
-        Err(SamlError::BadEncoding(_))
-    ));
-    // A declaration naming another encoding (libxml2 would transcode).
-    let declared = r.xml().replacen(r#"encoding="UTF-8""#, r#"encoding="ISO-8859-1""#, 1);
-    assert!(matches!(reject_xml(&v, &declared).await, SamlError::Malformed(_)));
-    Ok(())
-}
-
-#[tokio::test]
-async fn encrypted_assertion_is_refused_clearly() -> TestResult {
-    let idp = idp();
-    let r = base(&idp, Sign::Response).build()?;
-    let (head, _, tail) = assertion_parts(r.xml());
-    let doc = format!(
-        r#"{head}<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/></saml:EncryptedAssertion>{tail}"#
-    );
-    assert_eq!(
-        reject_xml(&validator(&idp), &doc).await,
-        SamlError::EncryptedAssertionUnsupported
     );
     Ok(())
 }

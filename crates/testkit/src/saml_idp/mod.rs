@@ -10,7 +10,10 @@
 //! [`SignedResponse::mutate`] edits the XML after signing, [`ResponseBuilder::before_signing`] edits
 //! it before signing, [`SignedResponse::strip_signature`] removes the signatures, and
 //! [`SamlIdp::with_rogue_key`] / [`ResponseBuilder::sign_with_key`] sign with a key that the
-//! metadata does not publish.
+//! metadata does not publish. [`surgery`] cuts and pastes signed documents (signature wrapping and
+//! the like), and [`threats`] is a ready-made catalog of every attack of the threat model that is
+//! one POST to an assertion consumer service, each with the error code the service provider must
+//! answer.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), studio_fed_testkit::saml_idp::Error> {
@@ -34,6 +37,8 @@
 mod key;
 mod metadata;
 mod response;
+pub mod surgery;
+pub mod threats;
 mod xmldsig;
 
 use time::{Duration, OffsetDateTime};
@@ -74,6 +79,10 @@ pub enum Error {
     /// A URL could not be built.
     #[error("invalid URL: {0}")]
     Url(#[from] url::ParseError),
+    /// A [`surgery`] helper did not find what it was to cut or paste at: the document is not
+    /// shaped as the attack expects (e.g. the emitted XML changed).
+    #[error("XML surgery failed: {0}")]
+    Surgery(String),
 }
 
 /// A SAML 2.0 identity provider: an entity ID, a signing key and certificate, and SSO endpoints.
