@@ -160,12 +160,11 @@ impl LoginFlow {
         let code = param("code").filter(|c| !c.is_empty()).ok_or(OidcError::MissingCode)?;
 
         let client = self.client(&pending.redirect_uri)?;
-        let http = |request| self.http.execute(request);
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| OidcError::Config(format!("the provider has no token endpoint: {e}")))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
-            .request_async(&http)
+            .request_async(&self.http)
             .await
             .map_err(token_error)?;
         let id_token = response

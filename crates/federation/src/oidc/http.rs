@@ -1,9 +1,11 @@
 //! A reqwest 0.13 HTTP client for `openidconnect`: no redirects, timeouts and
 //! a response size cap.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
-use openidconnect::{HttpRequest, HttpResponse};
+use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
 
 use super::OidcError;
 use super::validator::error_chain;
@@ -113,7 +115,7 @@ impl HttpClient {
         }
     }
 
-    /// Sends one `openidconnect` request; use as `&|r| client.execute(r)`.
+    /// Sends one `openidconnect` request (the client is also an [`AsyncHttpClient`] itself).
     pub async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let (parts, body) = request.into_parts();
         let url = parts.uri.to_string();
@@ -150,5 +152,17 @@ impl HttpClient {
             body.extend_from_slice(&chunk);
         }
         out.body(body).map_err(|e| HttpError::Invalid(e.to_string()))
+    }
+}
+
+/// `openidconnect` requests through [`HttpClient::execute`]. The future is boxed as `Send`, so the
+/// futures of the login flow stay `Send` (a closure client makes them generic over higher-ranked
+/// lifetimes, which the compiler cannot prove `Send` inside a server's handler).
+impl<'c> AsyncHttpClient<'c> for HttpClient {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.execute(request))
     }
 }

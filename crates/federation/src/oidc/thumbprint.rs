@@ -105,8 +105,7 @@ pub async fn thumbprint_for_issuer(
 ) -> Result<String, OidcError> {
     let issuer_url = IssuerUrl::new(issuer.to_owned())
         .map_err(|e| OidcError::Config(format!("issuer `{issuer}` is not a URL: {e}")))?;
-    let client = |request| http.execute(request);
-    let metadata = CoreProviderMetadata::discover_async(issuer_url, &client)
+    let metadata = CoreProviderMetadata::discover_async(issuer_url, http)
         .await
         .map_err(|e| OidcError::Discovery(error_chain(&e)))?;
     oidc_thumbprint(metadata.jwks_uri().url().as_str(), extra_root_pem).await

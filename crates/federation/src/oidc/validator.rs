@@ -237,8 +237,7 @@ impl IdTokenValidatorBuilder {
     pub async fn discover(self, http: &HttpClient) -> Result<IdTokenValidator, OidcError> {
         let issuer_url = IssuerUrl::new(self.issuer.clone())
             .map_err(|e| OidcError::Config(format!("issuer `{}` is not a URL: {e}", self.issuer)))?;
-        let client = |request| http.execute(request);
-        let metadata = CoreProviderMetadata::discover_async(issuer_url, &client)
+        let metadata = CoreProviderMetadata::discover_async(issuer_url, http)
             .await
             .map_err(|e| OidcError::Discovery(error_chain(&e)))?;
         if metadata.issuer().as_str() != self.issuer {
@@ -644,8 +643,7 @@ impl IdTokenValidator {
 
     /// Fetches the JWKS from the provider's `jwks_uri` and replaces the cache.
     async fn refresh_jwks(&self) -> Result<(), OidcError> {
-        let client = |request| self.http.execute(request);
-        let jwks = CoreJsonWebKeySet::fetch_async(self.metadata.jwks_uri(), &client)
+        let jwks = CoreJsonWebKeySet::fetch_async(self.metadata.jwks_uri(), &self.http)
             .await
             .map_err(|e| OidcError::Jwks(error_chain(&e)))?;
         let poisoned = || OidcError::Jwks("the JWKS cache lock is poisoned".into());
