@@ -1,0 +1,107 @@
+//! `GET /oidc/login` and `GET /oidc/callback`: authorization code + PKCE, with `state`, `nonce`
+//! and the PKCE verifier bound to the browser by a signed, HttpOnly, SameSite=Lax cookie.
+
+use axum::extract::{Extension, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use studio_fed_federation::oidc::PendingLogin;
+use time::{Duration, OffsetDateTime};
+
+use super::{ClientIp, redirect, refusal_response};
+use crate::gateway::{OidcLogin, oidc_identity};
+use crate::mapping::Identity;
+use crate::{Gateway, LoginMethod, Refusal};
+
+/// The cookie holding the pending login.
+const COOKIE: &str = "studio_fed_oidc";
+/// Its path: sent only to the OIDC routes.
+const COOKIE_PATH: &str = "/oidc";
+/// Lax: the callback is a top-level GET navigation from the provider, which Lax allows.
+const SAME_SITE: &str = "Lax";
+/// How long a login may take at the provider.
+const LOGIN_TIMEOUT: Duration = Duration::minutes(10);
+
+fn enabled(gateway: &Gateway, ip: std::net::IpAddr) -> Result<&OidcLogin, Response> {
+    gateway.inner.oidc.as_ref().ok_or_else(|| {
+        let refusal = Refusal::BadRequest("OIDC login is not enabled on this gateway".into());
+        gateway.audit_refusal("oidc", Some(ip), &refusal);
+        refusal_response(&refusal)
+    })
+}
+
+pub(super) async fn login(State(gateway): State<Gateway>, Extension(ClientIp(ip)): Extension<ClientIp>) -> Response {
+    let oidc = match enabled(&gateway, ip) {
+        Ok(oidc) => oidc,
+        Err(response) => return response,
+    };
+    let scopes: Vec<&str> = oidc.section.scopes.iter().map(String::as_str).collect();
+    let started = oidc
+        .flow
+        .begin(&gateway.config().oidc_callback_url(), &scopes)
+        .map_err(Refusal::from)
+        .and_then(|(url, pending)| {
+            let cookie = gateway.inner.cookies.set_cookie(
+                COOKIE,
+                COOKIE_PATH,
+                SAME_SITE,
+                &pending,
+                OffsetDateTime::now_utc() + LOGIN_TIMEOUT,
+            )?;
+            Ok((url, cookie))
+        });
+    match started {
+        Ok((url, cookie)) => {
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url.as_str())]).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                headers.insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(refusal) => {
+            gateway.audit_refusal("oidc", Some(ip), &refusal);
+            refusal_response(&refusal)
+        }
+    }
+}
+
+pub(super) async fn callback(
+    State(gateway): State<Gateway>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let oidc = match enabled(&gateway, ip) {
+        Ok(oidc) => oidc,
+        Err(response) => return response,
+    };
+    let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let query = uri.query().unwrap_or_default().to_owned();
+    let identity = callback_identity(&gateway, oidc, cookie_header, query).await;
+    let cookies = &gateway.inner.cookies;
+    // The pending login is used once, whatever the outcome.
+    let clear = cookies.clear_cookie(COOKIE, COOKIE_PATH, SAME_SITE);
+    let mut response = match gateway.admit(LoginMethod::Oidc, ip, identity).await {
+        Ok(login) => return redirect(&login, Some(clear)),
+        Err(refusal) => refusal_response(&refusal),
+    };
+    if let Ok(clear) = HeaderValue::from_str(&clear) {
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    response
+}
+
+async fn callback_identity(
+    gateway: &Gateway,
+    oidc: &OidcLogin,
+    cookie_header: Option<String>,
+    query: String,
+) -> Result<Identity, Refusal> {
+    let pending: PendingLogin = gateway
+        .inner
+        .cookies
+        .read(cookie_header.as_deref(), COOKIE, OffsetDateTime::now_utc())?;
+    let login = oidc.flow.complete(&pending, &query).await?;
+    oidc_identity(&oidc.section, &login.id_token)
+}
