@@ -567,3 +567,31 @@ async fn a_key_the_provider_retired_is_refused_once_the_cached_jwks_is_too_old()
     assert!(matches!(refused(&v, &second, "n2").await, OidcError::UnknownKey { .. }));
     assert!(op.request_counts().jwks > before, "the stale JWKS was refetched");
 }
+
+/// Every entry of the testkit's ID-token threat catalog, minted from the claims the OP would issue
+/// and validated directly (with an access token, so `at_hash` is checked): refused with the entry's
+/// code. Reports every failing entry by name.
+#[tokio::test]
+async fn every_id_token_threat_is_refused_by_the_validator() {
+    let op = start_op(SigningAlg::Rs256).await;
+    let v = validator(&op).await;
+    let mut failures = Vec::new();
+    for (i, threat) in studio_fed_testkit::oidc_op::threats::catalog().into_iter().enumerate() {
+        let nonce = format!("catalog-{i}");
+        let mut claims = op.id_token_claims(&nonce);
+        claims["at_hash"] = json!(token_hash("the-access-token"));
+        (threat.edit)(claims.as_object_mut().unwrap());
+        let token = op.mint_id_token(claims, threat.options.clone()).unwrap();
+        match v.validate(&token, &nonce, Some("the-access-token")).await {
+            Ok(_) => failures.push(format!("{}: accepted", threat.name)),
+            Err(error) if error.code() != threat.expected_code => failures.push(format!(
+                "{}: {} ({error}), expected {}",
+                threat.name,
+                error.code(),
+                threat.expected_code
+            )),
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::accounts::User;
 use super::jwt::{self, b64, token_hash};
 use super::keys::SigningKey;
-use super::server::{AccessGrant, AccessTokenFormat, CodeGrant, Shared, id_token_claims, now, random_token};
+use super::server::{AccessGrant, AccessTokenFormat, CodeGrant, Shared, Tamper, id_token_claims, now, random_token};
 
 /// Parses `application/x-www-form-urlencoded` parameters; a parameter given
 /// twice is an error (RFC 6749 §3.1, §3.2).
@@ -390,10 +390,19 @@ fn exchange_code(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Va
         settings.token_ttl,
         at_hash,
     );
-    let id_token = jwt::encode(&jwt::header(&key, "JWT"), &Value::Object(claims), |input| {
-        key.sign(input)
-    })
-    .map_err(server_error)?;
+    let id_token = match state.tampering.pop_front() {
+        None => jwt::encode(&jwt::header(&key, "JWT"), &Value::Object(claims), |input| {
+            key.sign(input)
+        })
+        .map_err(server_error)?,
+        Some(Tamper::Claims { edit, options }) => {
+            let mut claims = claims;
+            edit(&mut claims);
+            super::mint(state, &Value::Object(claims), &options).map_err(server_error)?
+        }
+        Some(Tamper::AccessToken) => access_token.clone(),
+        Some(Tamper::Verbatim(token)) => token,
+    };
 
     if let Some(grant) = state.codes.get_mut(code) {
         grant.access_tokens.push(access_token.clone());

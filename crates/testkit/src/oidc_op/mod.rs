@@ -8,6 +8,10 @@
 //! rotated, and [`OidcProvider::mint_id_token`] makes the tokens a real
 //! provider never issues (alg none, key confusion, rogue keys, injected
 //! headers) for relying-party negative tests.
+//! [`OidcProvider::tamper_next_id_token`] puts such a token in the next token
+//! response of a real login, and [`threats`] lists every ID-token attack of the
+//! threat model in that form, each with the error code the relying party must
+//! answer.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), studio_fed_testkit::oidc_op::Error> {
@@ -29,13 +33,14 @@ mod flow;
 mod jwt;
 mod keys;
 mod server;
+pub mod threats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
 pub use accounts::{Client, User};
@@ -45,7 +50,7 @@ pub use keys::SigningAlg;
 pub use server::AccessTokenFormat;
 
 use crate::tls::{TlsChain, TlsServer};
-use server::{Settings, Shared, State};
+use server::{Settings, Shared, State, Tamper};
 
 /// The `client_id` registered when the builder registers no client.
 pub const DEFAULT_CLIENT_ID: &str = "studio-fed-test";
@@ -446,18 +451,63 @@ impl OidcProvider {
     /// `options`: a valid token with the defaults, or one a real provider
     /// never issues (see [`MintOptions`]).
     pub fn mint_id_token(&self, claims: Value, options: MintOptions) -> Result<String, Error> {
-        let mut state = self.shared.lock();
-        let alg = options.alg.unwrap_or(state.keys.alg());
-        let rogue = rogue_keys(&mut state)?.current_key(alg).clone();
-        let published = state.keys.current_key(alg);
-        jwt::mint(
-            &claims,
-            &options,
-            jwt::MintKeys {
-                published,
-                rogue: &rogue,
-            },
-        )
+        mint(&mut self.shared.lock(), &claims, &options)
+    }
+
+    /// Makes the token endpoint misbehave once: the `id_token` of the next successful token
+    /// response carries the claims the provider would have issued (for the user, client, nonce
+    /// of the login, with `at_hash` of the access token), edited by `edit`, minted as `options`
+    /// says (alg none, HS256 with the public key, a rogue key, an unknown kid, another `typ`,
+    /// extra headers...). The rest of the response (access token, expiry) is unchanged.
+    ///
+    /// Calls queue up: each successful token response uses the oldest queued change (this or
+    /// [`OidcProvider::access_token_as_next_id_token`] / [`OidcProvider::next_id_token_verbatim`]);
+    /// refused token requests consume none. A relying party must refuse the login.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), studio_fed_testkit::oidc_op::Error> {
+    /// use serde_json::json;
+    /// use studio_fed_testkit::oidc_op::{MintOptions, OidcProvider};
+    ///
+    /// let op = OidcProvider::start().await?;
+    /// // The next login's ID token is for another audience, and unsigned.
+    /// op.tamper_next_id_token(|claims| { claims.insert("aud".into(), json!("another-app")); }, MintOptions::new());
+    /// op.tamper_next_id_token(|_| {}, MintOptions::new().alg_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn tamper_next_id_token(
+        &self,
+        edit: impl FnOnce(&mut Map<String, Value>) + Send + 'static,
+        options: MintOptions,
+    ) {
+        self.shared.lock().tampering.push_back(Tamper::Claims {
+            edit: Box::new(edit),
+            options,
+        });
+    }
+
+    /// Queues (like [`OidcProvider::tamper_next_id_token`]) a token response whose `id_token` is
+    /// its own access token: a signed JWT with `typ: at+jwt` (or an opaque string with
+    /// [`AccessTokenFormat::Opaque`]), the "access token presented as an ID token" attack.
+    pub fn access_token_as_next_id_token(&self) {
+        self.shared.lock().tampering.push_back(Tamper::AccessToken);
+    }
+
+    /// Queues (like [`OidcProvider::tamper_next_id_token`]) a token response whose `id_token` is
+    /// `token`, verbatim (e.g. a logout token minted with [`OidcProvider::mint_id_token`], a token
+    /// of another login, or garbage).
+    pub fn next_id_token_verbatim(&self, token: impl Into<String>) {
+        self.shared.lock().tampering.push_back(Tamper::Verbatim(token.into()));
+    }
+
+    /// How many queued token-response changes are still to be used.
+    pub fn pending_tampering(&self) -> usize {
+        self.shared.lock().tampering.len()
+    }
+
+    /// Drops every queued token-response change: token responses are genuine again.
+    pub fn clear_tampering(&self) {
+        self.shared.lock().tampering.clear();
     }
 
     /// The authorization URL for the first client and its first redirect URI,
@@ -489,6 +539,21 @@ impl OidcProvider {
             userinfo: c.userinfo.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Mints `claims` as `options` says with the provider's keys (see [`OidcProvider::mint_id_token`]).
+fn mint(state: &mut State, claims: &Value, options: &MintOptions) -> Result<String, Error> {
+    let alg = options.alg.unwrap_or(state.keys.alg());
+    let rogue = rogue_keys(state)?.current_key(alg).clone();
+    let published = state.keys.current_key(alg);
+    jwt::mint(
+        claims,
+        options,
+        jwt::MintKeys {
+            published,
+            rogue: &rogue,
+        },
+    )
 }
 
 /// The rogue keys, generated on first use.

@@ -1,7 +1,7 @@
 //! The provider's state, its router, and the simple endpoints (discovery,
 //! JWKS, userinfo); the code flow itself is in `flow`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -65,6 +65,22 @@ pub(super) struct AccessGrant {
     pub(super) expires_at: u64,
 }
 
+/// An edit of ID-token claims, applied once.
+pub(super) type ClaimsEdit = Box<dyn FnOnce(&mut Map<String, Value>) + Send>;
+
+/// How the token endpoint replaces the `id_token` of a successful response.
+pub(super) enum Tamper {
+    /// The claims the provider would have issued (nonce, `at_hash`...) edited, then minted.
+    Claims {
+        edit: ClaimsEdit,
+        options: super::MintOptions,
+    },
+    /// The access token of the same response.
+    AccessToken,
+    /// A fixed string.
+    Verbatim(String),
+}
+
 /// Everything the endpoints read and the [`super::OidcProvider`] handle changes.
 pub(super) struct State {
     pub(super) keys: KeySet,
@@ -76,6 +92,8 @@ pub(super) struct State {
     pub(super) settings: Settings,
     pub(super) codes: HashMap<String, CodeGrant>,
     pub(super) access_tokens: HashMap<String, AccessGrant>,
+    /// Replacements of the `id_token` of the next successful token responses, in order.
+    pub(super) tampering: VecDeque<Tamper>,
 }
 
 impl State {
@@ -88,6 +106,7 @@ impl State {
             settings,
             codes: HashMap::new(),
             access_tokens: HashMap::new(),
+            tampering: VecDeque::new(),
         }
     }
 }
