@@ -210,14 +210,6 @@ async fn an_access_or_logout_token_in_the_id_token_field_is_refused() {
     );
 }
 
-/// Catalog entries that `LoginFlow::complete` refuses, but not with their own code: the token
-/// response goes through `openidconnect`'s typed parser, which rejects an ID token without `exp`
-/// or with string `exp`/`iat` before `IdTokenValidator` sees it, so the login fails with
-/// `token_exchange_failed`. The validator itself returns the specific code (see
-/// `oidc_validation::every_id_token_threat_is_refused_by_the_validator`). When the flow hands the
-/// raw token to the validator, this test fails: empty the list then.
-const REFUSED_BY_THE_TOKEN_RESPONSE_PARSER: &[&str] = &["exp_missing", "exp_as_a_string", "iat_as_a_string"];
-
 /// Every entry of the testkit's ID-token threat catalog, through the whole login (authorize,
 /// callback, code exchange): refused with the entry's code. Reports every failing entry by name.
 #[tokio::test]
@@ -227,11 +219,7 @@ async fn every_id_token_threat_is_refused_through_the_login_flow() {
     let mut failures = Vec::new();
     for threat in studio_fed_testkit::oidc_op::threats::catalog() {
         threat.arm(&op);
-        let expected = if REFUSED_BY_THE_TOKEN_RESPONSE_PARSER.contains(&threat.name) {
-            "token_exchange_failed"
-        } else {
-            threat.expected_code
-        };
+        let expected = threat.expected_code;
         match login(&flow, &op).await {
             Ok(_) => failures.push(format!("{}: accepted", threat.name)),
             Err(error) if error.code() != expected => failures.push(format!(

@@ -160,24 +160,44 @@ impl LoginFlow {
         let code = param("code").filter(|c| !c.is_empty()).ok_or(OidcError::MissingCode)?;
 
         let client = self.client(&pending.redirect_uri)?;
-        let response = client
+        let exchanged = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| OidcError::Config(format!("the provider has no token endpoint: {e}")))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
             .request_async(&self.http)
-            .await
-            .map_err(token_error)?;
-        let id_token = response
-            .id_token()
-            .ok_or_else(|| OidcError::TokenExchange("the token response has no id_token".into()))?
-            .to_string();
-        let access_token = response.access_token().secret().clone();
+            .await;
+        let (id_token, access_token) = match exchanged {
+            Ok(response) => (
+                response
+                    .id_token()
+                    .ok_or_else(|| OidcError::TokenExchange("the token response has no id_token".into()))?
+                    .to_string(),
+                response.access_token().secret().clone(),
+            ),
+            // openidconnect parses the ID token's claims with the token response, so a token with
+            // malformed claims fails here: read the two tokens from the JSON and let the validator
+            // say what is wrong with the ID token.
+            Err(RequestTokenError::Parse(_, body)) => raw_tokens(&body)?,
+            Err(error) => return Err(token_error(error)),
+        };
         let id_token = self
             .validator
             .validate(&id_token, &pending.nonce, Some(&access_token))
             .await?;
         Ok(Login { id_token, access_token })
     }
+}
+
+/// `id_token` and `access_token` of a token response that openidconnect could not parse.
+fn raw_tokens(body: &[u8]) -> Result<(String, String), OidcError> {
+    let unparsable =
+        || OidcError::TokenExchange("the token response is not JSON with id_token and access_token".into());
+    let json: serde_json::Value = serde_json::from_slice(body).map_err(|_| unparsable())?;
+    let field = |name: &str| json.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    Ok((
+        field("id_token").ok_or_else(unparsable)?,
+        field("access_token").ok_or_else(unparsable)?,
+    ))
 }
 
 type OidcClient = CoreClient<
