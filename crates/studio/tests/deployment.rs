@@ -316,6 +316,54 @@ fn deny_console_needs_an_admin_group() {
 }
 
 #[test]
+fn presigned_url_principals_are_roles_of_the_account() {
+    let principals = |list: &str| format!("{BASE}\n[guardrails]\npresigned_url_principals = [{list}]\n");
+    let gateway = "\"arn:aws:iam::123456789012:role/studio-fed-gateway\"";
+    let d = Deployment::from_toml_str(&principals(gateway)).unwrap();
+    assert_eq!(
+        d.guardrails.presigned_url_principals,
+        ["arn:aws:iam::123456789012:role/studio-fed-gateway"]
+    );
+    let e = error_at(
+        &principals("\"arn:aws:iam::444455556666:role/studio-fed-gateway\""),
+        30,
+        29,
+        "guardrails.presigned_url_principals[0]",
+    );
+    contains(&e, "not in the deployment's account 123456789012");
+    let e = error_at(
+        &principals(&format!("{gateway}, \"arn:aws:iam::123456789012:user/gateway\"")),
+        30,
+        82,
+        "guardrails.presigned_url_principals[1]",
+    );
+    contains(&e, "expected an ARN of the form arn:partition:iam::account:role/");
+    let e = error_at(
+        &principals("\"arn:aws:iam::123456789012:role/studio-fed-*\""),
+        30,
+        29,
+        "guardrails.presigned_url_principals[0]",
+    );
+    contains(&e, "invalid presigned URL principal");
+    let e = error_at(
+        &principals(&format!("{gateway}, {gateway}")),
+        30,
+        82,
+        "guardrails.presigned_url_principals[1]",
+    );
+    contains(&e, "already listed as guardrails.presigned_url_principals[0]");
+    let e = error_at(
+        &principals("\"arn:aws-cn:iam::123456789012:role/studio-fed-gateway\""),
+        30,
+        29,
+        "guardrails.presigned_url_principals[0]",
+    );
+    contains(&e, "not in the deployment's partition aws");
+    let e = error_at(&principals("3"), 30, 29, "guardrails.presigned_url_principals[0]");
+    contains(&e, "fix the value's type");
+}
+
+#[test]
 fn identity_center_ids_are_checked() {
     let text = format!(
         "{BASE}\n[identity_center]\ninstance_arn = \"arn:aws:sso:::instance/ssoins-6987a5b1c2d3e4f5\"\nidentity_store_id = \"93670a1b2c\"\n"
@@ -422,6 +470,7 @@ group = "ml-admins"
 allowed_instance_types = ["ml.t3.*"]
 studio_cidrs = ["203.0.113.0/24"]
 deny_console_for_non_admins = true
+presigned_url_principals = ["arn:aws:iam::123456789012:role/studio-fed-gateway"]
 "#
 }
 
@@ -455,6 +504,7 @@ fn small_builder() -> Deployment {
             allowed_instance_types: vec!["ml.t3.*".into()],
             studio_cidrs: vec!["203.0.113.0/24".into()],
             deny_console_for_non_admins: true,
+            presigned_url_principals: vec!["arn:aws:iam::123456789012:role/studio-fed-gateway".into()],
         })
         .build()
         .unwrap()

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::inputs::{Arn, RoleInputs, check_resource_id, is_account};
+use super::gateway::SourceNetwork;
+use super::inputs::{Arn, ROLE_ARN, RoleInputs, check_arn, check_resource_id, is_account};
 use super::unique;
 use crate::document::{ConditionOperator, Effect, Operator, PolicyDocument, Statement};
 use crate::error::{Error, Result};
@@ -90,7 +91,9 @@ enum Kind {
         profiles: String,
     },
     VpcOnlyDomains,
+    /// Admin ARN patterns and principal role ARNs, merged.
     PresignedUrlAdminsOnly(Vec<String>),
+    PresignedUrlFromNetwork(SourceNetwork),
     TeamIsolation {
         tag_key: String,
         team: String,
@@ -255,6 +258,9 @@ impl Guardrail {
     /// studio-fed gateway role and administrators): `Deny
     /// CreatePresignedDomainUrl` with `ArnNotLike aws:PrincipalArn`. Role ARN
     /// patterns may use `*` and `?`.
+    ///
+    /// To also let other roles (such as a login gateway's) create presigned
+    /// URLs, use [`Guardrail::presigned_url_allowlist`].
     pub fn presigned_url_admins_only<I, S>(admin_role_arns: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -264,11 +270,57 @@ impl Guardrail {
         if admins.is_empty() {
             return Err(Error::input("admin role", "", "give at least one admin role ARN"));
         }
-        for admin in &admins {
-            check_admin_arn(admin)?;
+        Self::presigned_url_allowlist().admins(admins).build()
+    }
+
+    /// A builder for the presigned-URL allowlist: the guardrail of
+    /// [`Guardrail::presigned_url_admins_only`] that also exempts exact role
+    /// ARNs, such as the studio-fed-access gateway's role, from its `Deny`.
+    ///
+    /// ```
+    /// use studio_fed_policy::build::Guardrail;
+    ///
+    /// let guardrail = Guardrail::presigned_url_allowlist()
+    ///     .admins(["arn:aws:iam::111122223333:role/StudioAdmin*"])
+    ///     .principals(["arn:aws:iam::111122223333:role/studio-fed-gateway"])
+    ///     .build()?;
+    /// assert_eq!(
+    ///     guardrail.presigned_url_principals().unwrap(),
+    ///     ["arn:aws:iam::111122223333:role/StudioAdmin*", "arn:aws:iam::111122223333:role/studio-fed-gateway"]
+    /// );
+    /// # Ok::<(), studio_fed_policy::Error>(())
+    /// ```
+    pub fn presigned_url_allowlist() -> PresignedUrlAllowlist {
+        PresignedUrlAllowlist::default()
+    }
+
+    /// The ARNs (patterns) exempted from the presigned-URL `Deny` of the
+    /// guardrails made by [`Guardrail::presigned_url_admins_only`] and
+    /// [`Guardrail::presigned_url_allowlist`], admins first; `None` for every
+    /// other guardrail.
+    pub fn presigned_url_principals(&self) -> Option<&[String]> {
+        match &self.kind {
+            Kind::PresignedUrlAdminsOnly(principals) => Some(principals),
+            _ => None,
         }
+    }
+
+    /// Presigned URLs may be created only from inside `network`: `Deny
+    /// sagemaker:CreatePresignedDomainUrl` with `NotIpAddress aws:SourceIp`
+    /// (public network) or `NotIpAddress aws:VpcSourceIp` and, when the
+    /// network names VPC endpoints, `StringNotEquals aws:SourceVpce` (VPC
+    /// network), each a separate `Deny` so a request must pass all. Requests
+    /// that carry no such key are denied too.
+    ///
+    /// Unlike [`Guardrail::studio_from_cidrs`] and
+    /// [`Guardrail::studio_from_vpc`], `DescribeUserProfile` stays allowed
+    /// from anywhere, so this guardrail suits an organization-wide SCP (see
+    /// [`super::scp::presigned_url_from_network`]): no principal of the
+    /// account can mint a Studio URL usable from elsewhere, while consoles
+    /// and automation outside the network can still read profiles.
+    pub fn presigned_url_from(network: &SourceNetwork) -> Result<Self> {
         Ok(Guardrail {
-            kind: Kind::PresignedUrlAdminsOnly(admins),
+            kind: Kind::PresignedUrlFromNetwork(network.validated()?),
         })
     }
 
@@ -279,20 +331,14 @@ impl Guardrail {
     /// starting like `tag_key`'s prefix (up to its `:`), so the team tag
     /// cannot be rewritten. ARNs use the inputs' partition, region and account.
     pub fn team_isolation(inputs: &RoleInputs, tag_key: &str, team: &str) -> Result<Self> {
-        let valid = |s: &str| {
-            !s.is_empty()
-                && s.len() <= 128
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-' | '.' | '@' | '+' | '='))
-        };
-        if !valid(tag_key) {
+        if !is_tag_text(tag_key) {
             return Err(Error::input(
                 "team tag key",
                 tag_key,
                 "expected a tag key such as studio-fed:team",
             ));
         }
-        if !valid(team) {
+        if !is_tag_text(team) {
             return Err(Error::input("team", team, "expected a team name such as vision"));
         }
         let resources = ["domain/*", "user-profile/*/*", "space/*/*", "app/*"]
@@ -319,6 +365,7 @@ impl Guardrail {
             Kind::OwnUserProfileByTag { .. } => "own user profile only (studiouserid tag)",
             Kind::VpcOnlyDomains => "VPC-only domains",
             Kind::PresignedUrlAdminsOnly(_) => "presigned URLs for admins only",
+            Kind::PresignedUrlFromNetwork(_) => "presigned URLs from the authorised network only",
             Kind::TeamIsolation { .. } => "own team's Studio resources only",
         }
     }
@@ -476,6 +523,34 @@ impl Guardrail {
                     .with_resources(["*"])
                     .with_condition(Operator::ArnNotLike, "aws:PrincipalArn", admins),
             ],
+            Kind::PresignedUrlFromNetwork(network) => {
+                let deny = |sid: &str| {
+                    Statement::deny()
+                        .with_sid(sid)
+                        .with_actions(["sagemaker:CreatePresignedDomainUrl"])
+                        .with_resources(["*"])
+                };
+                let mut out = vec![
+                    if network.is_vpc() {
+                        deny("DenyPresignedUrlOutsideVpcCidrs")
+                    } else {
+                        deny("DenyPresignedUrlOutsideCidrs")
+                    }
+                    .with_condition(
+                        Operator::NotIpAddress,
+                        network.source_ip_key(),
+                        network.cidrs(),
+                    ),
+                ];
+                if !network.vpc_endpoints().is_empty() {
+                    out.push(deny("DenyPresignedUrlOutsideVpcEndpoints").with_condition(
+                        Operator::StringNotEquals,
+                        "aws:SourceVpce",
+                        network.vpc_endpoints(),
+                    ));
+                }
+                out
+            }
         }
     }
 
@@ -504,6 +579,67 @@ impl Guardrail {
             })
             .collect();
         PolicyDocument::new(statements)
+    }
+}
+
+/// Builds the presigned-URL allowlist guardrail (see
+/// [`Guardrail::presigned_url_allowlist`]): `Deny
+/// sagemaker:CreatePresignedDomainUrl` to every principal whose
+/// `aws:PrincipalArn` is neither an admin pattern nor a listed principal.
+///
+/// List setters append; [`PresignedUrlAllowlist::build`] validates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PresignedUrlAllowlist {
+    admins: Vec<String>,
+    principals: Vec<String>,
+}
+
+impl PresignedUrlAllowlist {
+    /// Adds admin role ARN patterns; `*` and `?` may stand in the account and
+    /// the role name, e.g.
+    /// `arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*`.
+    pub fn admins<I, S>(mut self, admin_role_arns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.admins.extend(admin_role_arns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds exact IAM role ARNs (no wildcards) that may also create presigned
+    /// URLs, e.g. the login gateway's role
+    /// `arn:aws:iam::123456789012:role/studio-fed-gateway`.
+    pub fn principals<I, S>(mut self, role_arns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.principals.extend(role_arns.into_iter().map(Into::into));
+        self
+    }
+
+    /// The guardrail. Errors when an admin is not a role ARN pattern, a
+    /// principal is not a role ARN, or both lists are empty.
+    pub fn build(self) -> Result<Guardrail> {
+        let admins = unique(self.admins);
+        let principals = unique(self.principals);
+        if admins.is_empty() && principals.is_empty() {
+            return Err(Error::input(
+                "presigned URL principal",
+                "",
+                "give at least one admin role ARN pattern or principal role ARN that may create presigned URLs",
+            ));
+        }
+        for admin in &admins {
+            check_admin_arn(admin)?;
+        }
+        for principal in &principals {
+            check_arn("presigned URL principal", principal, &ROLE_ARN, None)?;
+        }
+        Ok(Guardrail {
+            kind: Kind::PresignedUrlAdminsOnly(unique(admins.into_iter().chain(principals))),
+        })
     }
 }
 
@@ -548,20 +684,36 @@ fn profile_arn(inputs: &RoleInputs, domain_id: Option<&str>, name: &str) -> Resu
         None => "*",
         Some(id @ "${sagemaker:DomainId}") => id,
         Some(id) => {
-            let ok = id.strip_prefix("d-").is_some_and(|rest| {
-                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            });
-            if !ok {
-                return Err(Error::input(
-                    "domain id",
-                    id,
-                    "expected a SageMaker domain id such as d-xxxxxxxxxxxx (lowercase letters and digits)",
-                ));
-            }
+            check_domain_id(id)?;
             id
         }
     };
     Ok(inputs.arn("sagemaker", &format!("user-profile/{domain}/{name}")))
+}
+
+/// A SageMaker domain id: `d-` followed by lowercase letters and digits.
+pub(super) fn check_domain_id(id: &str) -> Result<()> {
+    let ok = id
+        .strip_prefix("d-")
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::input(
+            "domain id",
+            id,
+            "expected a SageMaker domain id such as d-xxxxxxxxxxxx (lowercase letters and digits)",
+        ))
+    }
+}
+
+/// A tag key or value studio-fed accepts: 1-128 letters, digits and
+/// `: / _ - . @ + =`.
+pub(super) fn is_tag_text(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-' | '.' | '@' | '+' | '='))
 }
 
 fn check_instance_type(pattern: &str) -> Result<()> {
@@ -734,6 +886,103 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("invalid domain id \"domain-1\""), "{e}");
+    }
+
+    #[test]
+    fn admins_only_with_a_gateway_principal() {
+        use crate::eval::{Context, Outcome, PolicySet, Request};
+
+        const ADMINS: &str = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*";
+        const GATEWAY: &str = "arn:aws:iam::111122223333:role/studio-fed-gateway";
+        let admins_only = Guardrail::presigned_url_admins_only([ADMINS]).unwrap();
+        let with_gateway = Guardrail::presigned_url_allowlist()
+            .admins([ADMINS])
+            .principals([GATEWAY, GATEWAY])
+            .build()
+            .unwrap();
+        assert_eq!(
+            Guardrail::presigned_url_allowlist().admins([ADMINS]).build().unwrap(),
+            admins_only,
+            "the builder without principals is the admins-only guardrail"
+        );
+        assert_eq!(with_gateway.presigned_url_principals().unwrap(), [ADMINS, GATEWAY]);
+        assert_eq!(with_gateway.name(), admins_only.name());
+        assert!(Guardrail::vpc_only_domains().presigned_url_principals().is_none());
+
+        let allow_all = PolicyDocument::new([Statement::allow().with_actions(["*"]).with_resources(["*"])]);
+        let outcome = |guardrail: &Guardrail, principal: &str| {
+            let eval = PolicySet::new()
+                .identity("allow-all", allow_all.clone())
+                .identity("guardrails", guardrail.document())
+                .compile();
+            let request = Request::new(
+                "sagemaker:CreatePresignedDomainUrl",
+                "arn:aws:sagemaker:eu-west-1:111122223333:user-profile/d-abc123/alice",
+            )
+            .with_context(Context::new().with_arn("aws:PrincipalArn", principal));
+            eval.evaluate(&request).outcome
+        };
+        let admin = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef";
+        let scientist = "arn:aws:iam::111122223333:role/acme-vision-data-scientist";
+        let lookalike = "arn:aws:iam::444455556666:role/studio-fed-gateway";
+        assert_eq!(outcome(&admins_only, admin), Outcome::Allow);
+        assert_eq!(outcome(&admins_only, GATEWAY), Outcome::ExplicitDeny, "unchanged");
+        assert_eq!(outcome(&with_gateway, GATEWAY), Outcome::Allow);
+        assert_eq!(outcome(&with_gateway, admin), Outcome::Allow);
+        assert_eq!(outcome(&with_gateway, scientist), Outcome::ExplicitDeny);
+        assert_eq!(outcome(&with_gateway, lookalike), Outcome::ExplicitDeny);
+        let scp = super::super::scp::from_guardrails("presigned-url-principals", &[with_gateway]).unwrap();
+        assert!(crate::lint::check_document(crate::lint::PolicyKind::Scp, "p", &scp).is_none());
+    }
+
+    #[test]
+    fn allowlist_principals_are_exact_role_arns() {
+        let e = Guardrail::presigned_url_allowlist()
+            .principals(["arn:aws:iam::111122223333:role/studio-fed-*"])
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid presigned URL principal"), "{e}");
+        let e = Guardrail::presigned_url_allowlist()
+            .principals(["arn:aws:iam::111122223333:user/gateway"])
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("expected an ARN of the form arn:partition:iam::account:role/"),
+            "{e}"
+        );
+        let e = Guardrail::presigned_url_allowlist().build().unwrap_err().to_string();
+        assert!(
+            e.contains("give at least one admin role ARN pattern or principal"),
+            "{e}"
+        );
+        assert!(
+            Guardrail::presigned_url_allowlist()
+                .principals(["arn:aws:iam::111122223333:role/gateways/studio-fed-gateway"])
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn presigned_url_network_guardrail_denies_only_presigned_urls() {
+        let guardrail = Guardrail::presigned_url_from(&SourceNetwork::public(["203.0.113.0/24"])).unwrap();
+        assert!(guardrail.is_deny_only());
+        let statements = guardrail.statements();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0].actions.patterns(), ["sagemaker:CreatePresignedDomainUrl"]);
+        assert_eq!(
+            statements[0]
+                .condition
+                .get(Operator::NotIpAddress, "aws:SourceIp")
+                .unwrap(),
+            ["203.0.113.0/24"]
+        );
+        let e = Guardrail::presigned_url_from(&SourceNetwork::vpc(Vec::<String>::new()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("give at least one VPC CIDR"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,12 @@
 //!   split across managed policies by [`split::split_managed`] when needed.
 //! - [`Guardrail`]: instance-type allowlists, network restrictions on opening
 //!   Studio, own-profile-only access, VPC-only domains, admin-only presigned
-//!   URLs; [`scp`] turns the `Deny` ones into service control policies.
+//!   URLs (with extra principals such as a login gateway:
+//!   [`PresignedUrlAllowlist`]), presigned URLs from a [`SourceNetwork`] only;
+//!   [`scp`] turns the `Deny` ones into service control policies.
+//! - [`GatewayPolicy`]: the identity policy of the studio-fed-access login
+//!   gateway's role (presigned URLs from a [`SourceNetwork`], profile checks,
+//!   just-in-time profiles, the replay store).
 //!
 //! Check the results with [`crate::lint`] before sending them to AWS.
 //!
@@ -39,6 +44,7 @@
 //! ```
 
 mod activity;
+mod gateway;
 mod guardrail;
 mod inputs;
 mod persona;
@@ -48,8 +54,10 @@ pub mod split;
 mod trust;
 
 pub use activity::Activity;
+pub use gateway::{GatewayPolicy, GatewayPolicyBuilder, SourceNetwork};
 pub use guardrail::{
-    Guardrail, PROFILE_FROM_IAM_USER, PROFILE_FROM_SESSION_TAG, PROFILE_FROM_STUDIO_SESSION, STUDIO_USER_TAG,
+    Guardrail, PROFILE_FROM_IAM_USER, PROFILE_FROM_SESSION_TAG, PROFILE_FROM_STUDIO_SESSION, PresignedUrlAllowlist,
+    STUDIO_USER_TAG,
 };
 pub use inputs::{RoleInputs, RoleInputsBuilder, S3Location};
 pub use persona::Persona;

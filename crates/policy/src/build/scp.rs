@@ -4,9 +4,10 @@
 //! SCPs have no `Principal`; studio-fed's restrictions are `Deny` statements
 //! only, and every SCP must fit 5,120 characters.
 
-use super::guardrail::{Guardrail, cidr_list};
+use super::gateway::SourceNetwork;
+use super::guardrail::Guardrail;
 use super::unique;
-use crate::document::{Effect, Operator, PolicyDocument, Statement};
+use crate::document::{Effect, PolicyDocument, Statement};
 use crate::error::{Error, Result};
 use crate::lint::{PolicyKind, Quotas};
 
@@ -54,7 +55,8 @@ pub fn from_guardrails(name: &str, guardrails: &[Guardrail]) -> Result<PolicyDoc
 /// The org-wide presigned-URL network SCP: deny
 /// `sagemaker:CreatePresignedDomainUrl` unless the request comes from inside
 /// the VPC CIDRs (`NotIpAddress aws:VpcSourceIp`). Requests from outside any
-/// VPC carry no `aws:VpcSourceIp` and are denied too.
+/// VPC carry no `aws:VpcSourceIp` and are denied too. The same as
+/// [`presigned_url_from_network`] with [`SourceNetwork::vpc`].
 ///
 /// ```
 /// use studio_fed_policy::build::scp;
@@ -68,16 +70,25 @@ where
     I: IntoIterator<Item = S>,
     S: Into<String>,
 {
-    let cidrs = cidr_list(cidrs)?;
-    if cidrs.is_empty() {
-        return Err(Error::input("CIDR", "", "give at least one VPC CIDR, e.g. 10.0.0.0/16"));
-    }
-    let statement = Statement::deny()
-        .with_sid("DenyPresignedUrlOutsideVpcCidrs")
-        .with_actions(["sagemaker:CreatePresignedDomainUrl"])
-        .with_resources(["*"])
-        .with_condition(Operator::NotIpAddress, "aws:VpcSourceIp", cidrs);
-    checked("presigned-url-network", PolicyDocument::new([statement]))
+    presigned_url_from_network(&SourceNetwork::vpc(cidrs))
+}
+
+/// The org-wide presigned-URL network SCP, named `presigned-url-network`:
+/// the statements of [`Guardrail::presigned_url_from`]. No principal of the
+/// accounts it is attached to (administrators and the login gateway
+/// included) can create a Studio presigned URL from outside `network`, so no
+/// URL usable from elsewhere can be minted. `DescribeUserProfile` and the
+/// other Studio calls stay unrestricted.
+///
+/// ```
+/// use studio_fed_policy::build::{SourceNetwork, scp};
+///
+/// let policy = scp::presigned_url_from_network(&SourceNetwork::public(["203.0.113.0/24"]))?;
+/// assert!(policy.to_json().contains(r#""NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}"#));
+/// # Ok::<(), studio_fed_policy::Error>(())
+/// ```
+pub fn presigned_url_from_network(network: &SourceNetwork) -> Result<PolicyDocument> {
+    from_guardrails("presigned-url-network", &[Guardrail::presigned_url_from(network)?])
 }
 
 /// Checks the SCP rules studio-fed relies on: no `Principal`/`NotPrincipal`,
@@ -118,7 +129,9 @@ fn checked(name: &str, document: PolicyDocument) -> Result<PolicyDocument> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::build::RoleInputs;
+    use crate::build::{GatewayPolicy, RoleInputs};
+    use crate::eval::{Context, Evaluator, Outcome, PolicySet, Request};
+    use crate::lint::{self, PolicyKind};
 
     #[test]
     fn full_aws_access_is_the_aws_policy() {
@@ -147,6 +160,109 @@ mod tests {
             .with_resources(["*"])]);
         let e = check("x", &doc).unwrap_err().to_string();
         assert_eq!(e, "invalid SCP \"x\": statement 1 has a Principal; SCPs have none");
+    }
+
+    #[test]
+    fn presigned_url_from_vpc_is_unchanged() {
+        let before = PolicyDocument::new([Statement::deny()
+            .with_sid("DenyPresignedUrlOutsideVpcCidrs")
+            .with_actions(["sagemaker:CreatePresignedDomainUrl"])
+            .with_resources(["*"])
+            .with_condition(
+                crate::document::Operator::NotIpAddress,
+                "aws:VpcSourceIp",
+                ["10.20.0.0/16"],
+            )]);
+        assert_eq!(
+            presigned_url_from_vpc(["10.20.0.0/16", "10.20.0.0/16"]).unwrap(),
+            before
+        );
+        let e = presigned_url_from_vpc(Vec::<String>::new()).unwrap_err().to_string();
+        assert!(e.contains("give at least one VPC CIDR"), "{e}");
+    }
+
+    /// The gateway's identity policy under FullAWSAccess and the network SCP.
+    fn gateway_under_scp(network: &SourceNetwork) -> Evaluator {
+        let gateway = GatewayPolicy::builder()
+            .region("eu-west-1")
+            .account("111122223333")
+            .domain("d-abc123")
+            .network(network.clone())
+            .build()
+            .unwrap();
+        let scp = presigned_url_from_network(network).unwrap();
+        assert!(lint::check_document(PolicyKind::Scp, "presigned-url-network", &scp).is_none());
+        PolicySet::new()
+            .identity("admin", full_aws_access())
+            .identity("studio-fed-gateway", gateway)
+            .scp_level([("FullAWSAccess", full_aws_access()), ("presigned-url-network", scp)])
+            .compile()
+    }
+
+    const PROFILE: &str = "arn:aws:sagemaker:eu-west-1:111122223333:user-profile/d-abc123/alice";
+
+    fn request(action: &str, context: Context) -> Request {
+        Request::new(action, PROFILE)
+            .with_principal("arn:aws:sts::111122223333:assumed-role/studio-fed-gateway/session")
+            .with_context(context)
+    }
+
+    #[test]
+    fn network_scp_denies_presigned_urls_from_outside() {
+        let eval = gateway_under_scp(&SourceNetwork::public(["203.0.113.0/24"]));
+        let from = |address: &str| Context::new().with_ip("aws:SourceIp", address.parse().unwrap());
+        let url = "sagemaker:CreatePresignedDomainUrl";
+        assert_eq!(
+            eval.evaluate(&request(url, from("203.0.113.9"))).outcome,
+            Outcome::Allow
+        );
+        let decision = eval.evaluate(&request(url, from("198.51.100.9")));
+        assert_eq!(decision.outcome, Outcome::ExplicitDeny);
+        assert_eq!(
+            decision.statements[0].sid.as_deref(),
+            Some("DenyPresignedUrlOutsideCidrs")
+        );
+        assert_eq!(
+            eval.evaluate(&request(url, Context::new())).outcome,
+            Outcome::ExplicitDeny,
+            "no source IP"
+        );
+        assert_eq!(
+            eval.evaluate(&request("sagemaker:DescribeUserProfile", from("198.51.100.9")))
+                .outcome,
+            Outcome::Allow,
+            "reading profiles from outside stays allowed"
+        );
+    }
+
+    #[test]
+    fn vpc_network_scp_denies_other_endpoints() {
+        let network = SourceNetwork::vpc(["10.20.0.0/16"]).with_vpc_endpoints(["vpce-0a1b2c3d"]);
+        let eval = gateway_under_scp(&network);
+        let from = |address: &str, endpoint: &str| {
+            Context::new()
+                .with_ip("aws:VpcSourceIp", address.parse().unwrap())
+                .with_string("aws:SourceVpce", endpoint)
+        };
+        let url = "sagemaker:CreatePresignedDomainUrl";
+        assert_eq!(
+            eval.evaluate(&request(url, from("10.20.1.1", "vpce-0a1b2c3d"))).outcome,
+            Outcome::Allow
+        );
+        for (why, context) in [
+            ("outside the CIDRs", from("10.99.1.1", "vpce-0a1b2c3d")),
+            ("another endpoint", from("10.20.1.1", "vpce-11111111")),
+            (
+                "not through a VPC",
+                Context::new().with_ip("aws:SourceIp", "203.0.113.9".parse().unwrap()),
+            ),
+        ] {
+            assert_eq!(
+                eval.evaluate(&request(url, context)).outcome,
+                Outcome::ExplicitDeny,
+                "{why}"
+            );
+        }
     }
 
     #[test]

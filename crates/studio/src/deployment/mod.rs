@@ -47,6 +47,11 @@
 //! allowed_instance_types = ["ml.t3.*"]
 //! studio_cidrs = ["203.0.113.0/24"]
 //! deny_console_for_non_admins = true
+//! # IAM roles of the deployment's account that may also create Studio
+//! # presigned URLs, e.g. the studio-fed-access login gateway's role. When
+//! # given (or with deny_console_for_non_admins) CreatePresignedDomainUrl is
+//! # denied to every other principal the guardrails bind.
+//! presigned_url_principals = ["arn:aws:iam::123456789012:role/studio-fed-gateway"]
 //! ```
 //!
 //! See `examples/azure_ad_studio.toml` for a documented example.
@@ -341,8 +346,17 @@ pub struct Guardrails {
     /// unrestricted when empty.
     pub studio_cidrs: Vec<String>,
     /// Deny `CreatePresignedDomainUrl` (opening Studio from the console) to
-    /// everyone but the admin permission set; needs `[admin]`.
+    /// everyone but the admin permission set (and
+    /// [`presigned_url_principals`](Guardrails::presigned_url_principals));
+    /// needs `[admin]`.
     pub deny_console_for_non_admins: bool,
+    /// IAM role ARNs of the deployment's account, besides the admins, that
+    /// may create Studio presigned URLs, e.g. the studio-fed-access login
+    /// gateway's role. When not empty, `CreatePresignedDomainUrl` is denied
+    /// to every other principal the guardrails bind (the admins stay allowed
+    /// with `deny_console_for_non_admins`), even without
+    /// `deny_console_for_non_admins`.
+    pub presigned_url_principals: Vec<String>,
 }
 
 impl Deployment {

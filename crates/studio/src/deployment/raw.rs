@@ -106,6 +106,8 @@ struct RawGuardrails {
     studio_cidrs: Option<List>,
     #[serde(default)]
     deny_console_for_non_admins: Option<S<bool>>,
+    #[serde(default)]
+    presigned_url_principals: Option<List>,
 }
 
 /// `"data-scientist"`, `"mlops"` or `{ custom = [...] }`.
@@ -335,6 +337,8 @@ fn convert(raw: RawDeployment, spans: &mut Spans) -> Result<Deployment, Issue> {
                     spans.add("guardrails.deny_console_for_non_admins", &deny);
                     deny.into_inner()
                 }),
+                presigned_url_principals: spans
+                    .list("guardrails.presigned_url_principals".into(), g.presigned_url_principals),
             }
         }
         None => Guardrails::default(),

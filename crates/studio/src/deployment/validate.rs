@@ -337,6 +337,51 @@ fn check_guardrails(d: &Deployment) -> Check {
              false",
         ));
     }
+    let mut principals: HashMap<&str, usize> = HashMap::new();
+    for (k, arn) in g.presigned_url_principals.iter().enumerate() {
+        let field = format!("guardrails.presigned_url_principals[{k}]");
+        check_presigned_url_principal(&field, arn, d.partition(), d.account.as_deref())?;
+        if let Some(first) = principals.insert(arn, k) {
+            return Err(Issue::new(
+                field,
+                format!(
+                    "{arn:?} is already listed as guardrails.presigned_url_principals[{first}]; list each role once"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An IAM role ARN (no wildcards) in `partition` and, when known, `account`:
+/// `CreatePresignedDomainUrl` is called by a role of the domains' account.
+pub(crate) fn check_presigned_url_principal(field: &str, arn: &str, partition: &str, account: Option<&str>) -> Check {
+    Guardrail::presigned_url_allowlist()
+        .principals([arn])
+        .build()
+        .map_err(|e| Issue::new(field, e))?;
+    // A valid role ARN: arn:{partition}:iam::{account}:role/...
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.get(1) != Some(&partition) {
+        return Err(Issue::new(
+            field,
+            format!(
+                "{arn:?} is not in the deployment's partition {partition}; give the role ARN as \
+                 arn:{partition}:iam::ACCOUNT:role/NAME"
+            ),
+        ));
+    }
+    if let Some(account) = account
+        && parts.get(4) != Some(&account)
+    {
+        return Err(Issue::new(
+            field,
+            format!(
+                "{arn:?} is not in the deployment's account {account}; presigned URLs for its domains are created \
+                 by roles of that account, so give a role of account {account}"
+            ),
+        ));
+    }
     Ok(())
 }
 

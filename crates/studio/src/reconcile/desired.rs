@@ -133,12 +133,13 @@ impl Desired {
         let region = deployment.region.clone().unwrap_or_default();
         let partition = deployment.partition().to_owned();
         let role_arn = |name: &str| format!("arn:{partition}:iam::{account}:role/{name}");
+        let guardrails = deployment_guardrails(deployment, &account)?;
 
         let mut roles = Vec::new();
         let mut domains = Vec::new();
         let mut profiles = Vec::new();
         for team in &deployment.teams {
-            roles.extend(team_roles(deployment, team)?);
+            roles.extend(team_roles(deployment, team, &guardrails)?);
             let tags = tag_map(team.tags(deployment));
             let d = &team.domain;
             domains.push(DesiredDomain {
@@ -229,19 +230,65 @@ fn tag_map(tags: Vec<(&'static str, String)>) -> BTreeMap<String, String> {
     tags.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-/// A team's roles: compute role first, then one per persona, each with the
-/// team's guardrails policy `{role}-guardrails` inline.
-fn team_roles(deployment: &Deployment, team: &Team) -> Result<Vec<DesiredRole>, DeploymentError> {
-    let inputs = team.role_inputs(deployment)?;
-    let error = |field: String, e: studio_fed_policy::Error| DeploymentError {
+fn field_error(field: String, message: impl ToString) -> DeploymentError {
+    DeploymentError {
         file: None,
         line: None,
         column: None,
         field,
-        message: e.to_string(),
-    };
-    let field = format!("teams.{}", team.name);
+        message: message.to_string(),
+    }
+}
+
+/// The deployment-wide guardrails ([`Deployment::guardrail_list`]), with the
+/// presigned-URL allowlist extended by `guardrails.presigned_url_principals`
+/// (in place of the admins-only guardrail, or added when there is none).
+/// Every principal must be a role of `account`, the account the deployment
+/// runs in.
+fn deployment_guardrails(deployment: &Deployment, account: &str) -> Result<Vec<Guardrail>, DeploymentError> {
     let mut guardrails = deployment.guardrail_list()?;
+    let principals = &deployment.guardrails.presigned_url_principals;
+    if principals.is_empty() {
+        return Ok(guardrails);
+    }
+    let field = |k: usize| format!("guardrails.presigned_url_principals[{k}]");
+    for (k, arn) in principals.iter().enumerate() {
+        if arn.split(':').nth(4) != Some(account) {
+            return Err(field_error(
+                field(k),
+                format!(
+                    "{arn:?} is not in the account {account} the deployment runs in; presigned URLs for its domains \
+                     are created by roles of that account"
+                ),
+            ));
+        }
+    }
+    let admins_at = guardrails.iter().position(|g| g.presigned_url_principals().is_some());
+    let admins: Vec<String> = admins_at
+        .map(|i| guardrails.remove(i))
+        .and_then(|g| g.presigned_url_principals().map(<[String]>::to_vec))
+        .unwrap_or_default();
+    let allowlist = Guardrail::presigned_url_allowlist()
+        .admins(admins)
+        .principals(principals.iter().cloned())
+        .build()
+        .map_err(|e| field_error("guardrails.presigned_url_principals".to_owned(), e))?;
+    guardrails.insert(admins_at.unwrap_or(guardrails.len()), allowlist);
+    Ok(guardrails)
+}
+
+/// A team's roles: compute role first, then one per persona, each with the
+/// deployment's `guardrails`, the team's instance types and team isolation
+/// in the inline policy `{role}-guardrails`.
+fn team_roles(
+    deployment: &Deployment,
+    team: &Team,
+    guardrails: &[Guardrail],
+) -> Result<Vec<DesiredRole>, DeploymentError> {
+    let inputs = team.role_inputs(deployment)?;
+    let error = |field: String, e: studio_fed_policy::Error| field_error(field, e);
+    let field = format!("teams.{}", team.name);
+    let mut guardrails = guardrails.to_vec();
     if !team.domain.allowed_instance_types.is_empty() {
         guardrails.push(
             Guardrail::instance_types(team.domain.allowed_instance_types.iter().cloned())
@@ -290,4 +337,107 @@ fn team_roles(deployment: &Deployment, team: &Team) -> Result<Vec<DesiredRole>, 
 /// The deployment tag, for ownership checks.
 pub(crate) fn owns(tags: &BTreeMap<String, String>, deployment: &str) -> bool {
     tags.get(TAG_DEPLOYMENT).is_some_and(|v| v == deployment)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use studio_fed_policy::eval::{Context, Outcome, PolicySet, Request};
+
+    use super::*;
+
+    const ACCOUNT: &str = "123456789012";
+    const GATEWAY: &str = "arn:aws:iam::123456789012:role/studio-fed-gateway";
+    const ADMIN: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/\
+                         AWSReservedSSO_SageMakerConsoleAdmin_0123456789abcdef";
+
+    fn deployment(account: bool, admin: bool, guardrails: &str) -> Deployment {
+        let mut toml = String::from("name = \"acme\"\nregion = \"eu-west-1\"\n");
+        if account {
+            toml.push_str(&format!("account = \"{ACCOUNT}\"\n"));
+        }
+        toml.push_str(
+            "\n[[teams]]\nname = \"vision\"\ngroup = \"ml-vision\"\npersona = \"data-scientist\"\n\
+             domain = { app_network_access_type = \"PublicInternetOnly\", s3_buckets = [\"acme-data\"] }\n",
+        );
+        if admin {
+            toml.push_str("\n[admin]\ngroup = \"ml-admins\"\n");
+        }
+        toml.push_str(&format!("\n[guardrails]\n{guardrails}\n"));
+        Deployment::from_toml_str(&toml).unwrap()
+    }
+
+    /// The outcome of `principal` creating a presigned URL for a profile of
+    /// its team under the guardrails of the team's data-scientist role and an
+    /// allow-all policy; a deny must come from the presigned-URL allowlist.
+    fn presigned_url(desired: &Desired, principal: &str) -> Outcome {
+        let role = "acme-vision-data-scientist";
+        let spec = &desired.roles.iter().find(|r| r.spec.name == role).unwrap().spec;
+        let guardrails = spec
+            .permissions
+            .inline_policies
+            .iter()
+            .find(|p| p.name == format!("{role}-guardrails"))
+            .unwrap();
+        let allow_all = PolicyDocument::new([Statement::allow().with_actions(["*"]).with_resources(["*"])]);
+        let evaluator = PolicySet::new()
+            .identity("allow-all", allow_all)
+            .identity(&guardrails.name, guardrails.document.clone())
+            .compile();
+        let request = Request::new(
+            "sagemaker:CreatePresignedDomainUrl",
+            "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/d-abc123/alice",
+        )
+        .with_context(
+            Context::new()
+                .with_arn("aws:PrincipalArn", principal)
+                .with_string(&format!("aws:ResourceTag/{TAG_TEAM}"), "vision"),
+        );
+        let decision = evaluator.evaluate(&request);
+        if decision.outcome == Outcome::ExplicitDeny {
+            let sids: Vec<_> = decision.statements.iter().filter_map(|s| s.sid.as_deref()).collect();
+            assert_eq!(sids, ["DenyPresignedUrlExceptAdmins"], "{principal}");
+        }
+        decision.outcome
+    }
+
+    #[test]
+    fn presigned_url_principals_join_the_admins() {
+        let persona_role = format!("arn:aws:iam::{ACCOUNT}:role/acme-vision-data-scientist");
+        let principals = format!("presigned_url_principals = [\"{GATEWAY}\"]");
+
+        let with_admins = deployment(true, true, &format!("deny_console_for_non_admins = true\n{principals}"));
+        let desired = Desired::new(&with_admins, ACCOUNT, "eu-west-1").unwrap();
+        assert_eq!(presigned_url(&desired, GATEWAY), Outcome::Allow);
+        assert_eq!(presigned_url(&desired, ADMIN), Outcome::Allow);
+        assert_eq!(presigned_url(&desired, &persona_role), Outcome::ExplicitDeny);
+        let guardrails = deployment_guardrails(&with_admins, ACCOUNT).unwrap();
+        assert_eq!(
+            guardrails.len(),
+            with_admins.guardrail_list().unwrap().len(),
+            "the allowlist replaces the admins-only guardrail"
+        );
+
+        // Without the console guardrail, the principals alone may create URLs.
+        let gateway_only = deployment(true, false, &principals);
+        let desired = Desired::new(&gateway_only, ACCOUNT, "eu-west-1").unwrap();
+        assert_eq!(presigned_url(&desired, GATEWAY), Outcome::Allow);
+        assert_eq!(presigned_url(&desired, ADMIN), Outcome::ExplicitDeny);
+        assert_eq!(presigned_url(&desired, &persona_role), Outcome::ExplicitDeny);
+
+        // Without principals, the admins-only guardrail is unchanged.
+        let admins_only = deployment(true, true, "deny_console_for_non_admins = true");
+        let desired = Desired::new(&admins_only, ACCOUNT, "eu-west-1").unwrap();
+        assert_eq!(presigned_url(&desired, GATEWAY), Outcome::ExplicitDeny);
+        assert_eq!(presigned_url(&desired, ADMIN), Outcome::Allow);
+    }
+
+    #[test]
+    fn presigned_url_principals_are_roles_of_the_account_the_deployment_runs_in() {
+        let no_account = deployment(false, false, &format!("presigned_url_principals = [\"{GATEWAY}\"]"));
+        assert!(Desired::new(&no_account, ACCOUNT, "eu-west-1").is_ok());
+        let e = Desired::new(&no_account, "444455556666", "eu-west-1").unwrap_err();
+        assert_eq!(e.field, "guardrails.presigned_url_principals[0]");
+        assert!(e.message.contains("not in the account 444455556666"), "{e}");
+    }
 }
