@@ -6,6 +6,8 @@
 //! listen = "0.0.0.0:8080"
 //! expires_in_seconds = 30          # CreatePresignedDomainUrl ExpiresInSeconds (5..=300)
 //! session_expiration_seconds = 43200
+//! region = "eu-west-1"             # default: the standard AWS configuration's
+//! account = "111122223333"         # for `studio-fed access policy`
 //! # cookie_key: base64 of at least 32 random bytes; set it with STUDIO_FED__GATEWAY__COOKIE_KEY
 //!
 //! [network]
@@ -118,6 +120,10 @@ pub struct GatewaySection {
     /// Base64 of the key that signs login cookies (at least 32 bytes). Random per process when
     /// absent, which only works with one instance.
     pub cookie_key: Option<String>,
+    /// The AWS region of the domains (default: the standard AWS configuration's).
+    pub region: Option<String>,
+    /// The AWS account of the domains (used to print the gateway's IAM policy).
+    pub account: Option<String>,
 }
 
 /// `[network]`.
@@ -360,11 +366,10 @@ impl GatewayConfig {
     }
 
     /// Parses TOML text, applies `STUDIO_FED__SECTION__KEY` overrides from `vars`, validates.
-    pub fn from_toml_with_env(
-        text: &str,
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, Error> {
-        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Config(e.to_string()))?;
+    pub fn from_toml_with_env(text: &str, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, Error> {
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| Error::Config(e.to_string()))?;
         for (name, value) in vars {
             let Some(path) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -431,6 +436,15 @@ impl GatewayConfig {
                 g.session_expiration_seconds
             ));
         }
+        if g.account
+            .as_deref()
+            .is_some_and(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return fail(format!(
+                "gateway.account {:?} must be a 12-digit AWS account id",
+                g.account
+            ));
+        }
         if self.saml.is_none() && self.oidc.is_none() {
             return fail("neither [saml] nor [oidc] is configured: enable at least one login".into());
         }
@@ -455,7 +469,11 @@ impl GatewayConfig {
         if !template.contains("{username}") {
             return fail(format!("profiles.template {template:?} must contain {{username}}"));
         }
-        if template.replace("{username}", "").replace("{team}", "").contains(['{', '}']) {
+        if template
+            .replace("{username}", "")
+            .replace("{team}", "")
+            .contains(['{', '}'])
+        {
             return fail(format!(
                 "profiles.template {template:?} may only use {{username}} and {{team}}"
             ));
@@ -552,7 +570,10 @@ metadata_file = "idp.xml"
         let config = load(
             BASE,
             &[
-                ("STUDIO_FED__NETWORK__ALLOWED_CIDRS", r#"["10.0.0.0/8", "192.0.2.0/24"]"#),
+                (
+                    "STUDIO_FED__NETWORK__ALLOWED_CIDRS",
+                    r#"["10.0.0.0/8", "192.0.2.0/24"]"#,
+                ),
                 ("STUDIO_FED__GATEWAY__EXPIRES_IN_SECONDS", "60"),
                 ("STUDIO_FED__GATEWAY__COOKIE_KEY", "c2VjcmV0"),
                 ("STUDIO_FED__REPLAY__STORE", "dynamodb"),
@@ -571,14 +592,30 @@ metadata_file = "idp.xml"
     fn mistakes_are_named() {
         let cases: &[(&str, &[(&str, &str)], &str)] = &[
             (BASE, &[("STUDIO_FED__GATEWAY__EXPIRES_IN_SECONDS", "900")], "5 to 300"),
-            (BASE, &[("STUDIO_FED__NETWORK__ALLOWED_CIDRS", r#"["10.0.0.0/33"]"#)], "invalid"),
+            (
+                BASE,
+                &[("STUDIO_FED__NETWORK__ALLOWED_CIDRS", r#"["10.0.0.0/33"]"#)],
+                "invalid",
+            ),
             (BASE, &[("STUDIO_FED__PROFILES__TEMPLATE", "{user}")], "{username}"),
-            (BASE, &[("STUDIO_FED__PROFILES__DEFAULT_DOMAIN", "abc")], "not a Studio domain id"),
+            (
+                BASE,
+                &[("STUDIO_FED__PROFILES__DEFAULT_DOMAIN", "abc")],
+                "not a Studio domain id",
+            ),
             (BASE, &[("STUDIO_FED__REPLAY__STORE", "dynamodb")], "replay.table"),
-            (BASE, &[("STUDIO_FED__SAML__DOMAIN_ATTRIBUTE", "domain-id")], "allowed_domains"),
+            (
+                BASE,
+                &[("STUDIO_FED__SAML__DOMAIN_ATTRIBUTE", "domain-id")],
+                "allowed_domains",
+            ),
             (BASE, &[("STUDIO_FED__JIT__ENABLED", "true")], "execution_role"),
             (BASE, &[("STUDIO_FED__GATEWAY__LISTN", "x")], "unknown field `listn`"),
-            ("[gateway]\npublic_url = \"https://x.test\"\n[profiles]\ndefault_domain = \"d-a\"\n", &[], "[oidc]"),
+            (
+                "[gateway]\npublic_url = \"https://x.test\"\n[profiles]\ndefault_domain = \"d-a\"\n",
+                &[],
+                "[oidc]",
+            ),
         ];
         for (text, vars, expected) in cases {
             let error = load(text, vars).unwrap_err().to_string();

@@ -34,7 +34,9 @@ pub(crate) struct CookieSigner {
 
 impl std::fmt::Debug for CookieSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CookieSigner").field("secure", &self.secure).finish_non_exhaustive()
+        f.debug_struct("CookieSigner")
+            .field("secure", &self.secure)
+            .finish_non_exhaustive()
     }
 }
 

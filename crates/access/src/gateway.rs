@@ -269,7 +269,11 @@ impl Gateway {
             event.team = Some(target.team.clone());
             event.domain = Some(target.domain.clone());
             event.profile = Some(target.profile.clone());
-            let jit = self.inner.rules.team(&target.team).filter(|t| t.execution_role.is_some());
+            let jit = self
+                .inner
+                .rules
+                .team(&target.team)
+                .filter(|t| t.execution_role.is_some());
             let url = self.inner.studio.open(&target, jit).await?;
             Ok(Login { target, url })
         }

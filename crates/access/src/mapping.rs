@@ -112,7 +112,10 @@ impl ProfileRules {
                 )));
             }
         };
-        let profile = self.template.replace("{username}", &identity.user).replace("{team}", &team);
+        let profile = self
+            .template
+            .replace("{username}", &identity.user)
+            .replace("{team}", &team);
         if !is_profile_name(&profile) {
             return Err(Refusal::InvalidProfileName {
                 name: profile.chars().take(80).collect(),
@@ -169,7 +172,10 @@ domain_claim = "domain"
     fn the_domain_of_the_login_is_used_only_from_the_allowlist() {
         let r = rules("");
         let t = r.target(&identity("alice", &[], Some("d-team2"))).unwrap();
-        assert_eq!((t.domain.as_str(), t.team.as_str(), t.profile.as_str()), ("d-team2", "nlp", "alice"));
+        assert_eq!(
+            (t.domain.as_str(), t.team.as_str(), t.profile.as_str()),
+            ("d-team2", "nlp", "alice")
+        );
         assert!(matches!(
             r.target(&identity("alice", &[], Some("d-attacker"))),
             Err(Refusal::DomainNotAllowed { .. })
@@ -194,7 +200,10 @@ domain_claim = "domain"
     fn the_default_domain_is_the_last_resort() {
         let r = rules(r#"default_domain = "d-team1""#);
         assert_eq!(r.target(&identity("bob", &[], None)).unwrap().team, "vision");
-        assert!(matches!(rules("").target(&identity("bob", &[], None)), Err(Refusal::NoDomain(_))));
+        assert!(matches!(
+            rules("").target(&identity("bob", &[], None)),
+            Err(Refusal::NoDomain(_))
+        ));
     }
 
     #[test]

@@ -172,7 +172,10 @@ mod tests {
     #[test]
     fn ports_and_mapped_addresses_are_understood() {
         let client = rules()
-            .client_ip(ip("::ffff:10.0.1.5"), &headers(&["[2001:db8::1]:443", "203.0.113.5:5000"]))
+            .client_ip(
+                ip("::ffff:10.0.1.5"),
+                &headers(&["[2001:db8::1]:443", "203.0.113.5:5000"]),
+            )
             .unwrap();
         assert_eq!(client, ip("203.0.113.5"));
         rules().check(ip("::ffff:203.0.113.77")).unwrap();

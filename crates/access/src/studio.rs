@@ -45,7 +45,10 @@ pub struct StudioAccess {
 /// What DescribeUserProfile + ListTags said.
 enum Found {
     Missing,
-    Profile { status: Option<UserProfileStatus>, team: Option<String> },
+    Profile {
+        status: Option<UserProfileStatus>,
+        team: Option<String>,
+    },
 }
 
 impl StudioAccess {
@@ -211,10 +214,9 @@ impl StudioAccess {
             .send()
             .await
             .map_err(|e| AwsError::aws("sagemaker:CreatePresignedDomainUrl", &resource, e))?;
-        answer
-            .authorized_url()
-            .map(str::to_owned)
-            .ok_or_else(|| AwsError::unexpected("sagemaker:CreatePresignedDomainUrl", resource, "no AuthorizedUrl").into())
+        answer.authorized_url().map(str::to_owned).ok_or_else(|| {
+            AwsError::unexpected("sagemaker:CreatePresignedDomainUrl", resource, "no AuthorizedUrl").into()
+        })
     }
 }
 

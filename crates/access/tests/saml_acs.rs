@@ -11,7 +11,12 @@ use support::*;
 #[tokio::test]
 async fn a_signed_login_redirects_to_a_presigned_url_that_redeems_once() {
     let w = world().await;
-    let gw = start_gateway(&saml_config(&w.metadata_file, &w.domain, ""), w.emulator.sdk_config(), None).await;
+    let gw = start_gateway(
+        &saml_config(&w.metadata_file, &w.domain, ""),
+        w.emulator.sdk_config(),
+        None,
+    )
+    .await;
     let response = identity_center(&w, &gw, USER, &w.domain);
 
     let answer = post_acs(&gw, &response.base64(), &[]).await;
@@ -38,7 +43,10 @@ async fn a_signed_login_redirects_to_a_presigned_url_that_redeems_once() {
 
     // The same response again is a replay.
     let again = post_acs(&gw, &response.base64(), &[]).await;
-    assert_eq!((again.status().as_u16(), error_code(&again)), (403, "saml.replayed".into()));
+    assert_eq!(
+        (again.status().as_u16(), error_code(&again)),
+        (403, "saml.replayed".into())
+    );
     gw.stop().await;
 }
 
@@ -50,7 +58,10 @@ async fn clients_outside_the_allowed_networks_are_refused_before_anything_is_rea
     let response = identity_center(&w, &gw, USER, &w.domain);
     // 127.0.0.1 is not a trusted proxy: its X-Forwarded-For claiming an allowed address is ignored.
     let answer = post_acs(&gw, &response.base64(), &[("x-forwarded-for", "203.0.113.5")]).await;
-    assert_eq!((answer.status().as_u16(), error_code(&answer)), (403, "network_denied".into()));
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (403, "network_denied".into())
+    );
     let event = gw.audit.events().pop().unwrap();
     assert_eq!(event.code.as_deref(), Some("network_denied"));
     assert_eq!(event.user, None, "the response was not read");
@@ -60,10 +71,8 @@ async fn clients_outside_the_allowed_networks_are_refused_before_anything_is_rea
 async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
     let w = world().await;
     let extra = "[network]\nallowed_cidrs = [\"203.0.113.0/24\"]\ntrusted_proxies = [\"127.0.0.0/8\"]\n";
-    let config = saml_config(&w.metadata_file, &w.domain, "").replace(
-        "[network]\nallowed_cidrs = [\"127.0.0.0/8\"]\n",
-        extra,
-    );
+    let config =
+        saml_config(&w.metadata_file, &w.domain, "").replace("[network]\nallowed_cidrs = [\"127.0.0.0/8\"]\n", extra);
     let gw = start_gateway(&config, w.emulator.sdk_config(), None).await;
     let sign = || identity_center(&w, &gw, USER, &w.domain).base64();
     // The proxy (127.0.0.1) reports an allowed client.
@@ -76,7 +85,10 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
     assert_eq!(gw.audit.events()[1].client_ip, Some("127.0.0.1".parse().unwrap()));
     // A malformed header from the proxy is a clear 400.
     let bad = post_acs(&gw, &sign(), &[("x-forwarded-for", "somewhere")]).await;
-    assert_eq!((bad.status().as_u16(), error_code(&bad)), (400, "bad_forwarded_for".into()));
+    assert_eq!(
+        (bad.status().as_u16(), error_code(&bad)),
+        (400, "bad_forwarded_for".into())
+    );
 }
 
 #[tokio::test]
@@ -85,7 +97,12 @@ async fn the_domain_of_the_response_must_be_on_the_allowlist_and_the_profile_in_
     let other = create_domain(&w.sagemaker, "nlp").await;
     create_profile(&w.sagemaker, &other, USER, "nlp").await;
     create_profile(&w.sagemaker, &w.domain, "mallory", "nlp").await;
-    let gw = start_gateway(&saml_config(&w.metadata_file, &w.domain, ""), w.emulator.sdk_config(), None).await;
+    let gw = start_gateway(
+        &saml_config(&w.metadata_file, &w.domain, ""),
+        w.emulator.sdk_config(),
+        None,
+    )
+    .await;
     let (w, gw) = (&w, &gw);
     let post = |user: &str, domain: &str| {
         let form = identity_center(w, gw, user, domain).base64();
@@ -93,28 +110,43 @@ async fn the_domain_of_the_response_must_be_on_the_allowlist_and_the_profile_in_
     };
     // A domain that exists but is not on the allowlist.
     let answer = post(USER, &other).await;
-    assert_eq!((answer.status().as_u16(), error_code(&answer)), (403, "domain_not_allowed".into()));
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (403, "domain_not_allowed".into())
+    );
     // A profile in the allowed domain but tagged for another team.
     let answer = post("mallory", &w.domain).await;
-    assert_eq!((answer.status().as_u16(), error_code(&answer)), (403, "wrong_team".into()));
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (403, "wrong_team".into())
+    );
     // No profile and no just-in-time creation.
     let answer = post("nobody", &w.domain).await;
-    assert_eq!((answer.status().as_u16(), error_code(&answer)), (404, "profile_not_found".into()));
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (404, "profile_not_found".into())
+    );
     // A user name that is not a profile name.
     let answer = post("alice@example.com", &w.domain).await;
     assert_eq!(error_code(&answer), "invalid_profile_name");
     let codes: Vec<_> = gw.audit.events().into_iter().filter_map(|e| e.code).collect();
-    assert_eq!(codes, ["domain_not_allowed", "wrong_team", "profile_not_found", "invalid_profile_name"]);
+    assert_eq!(
+        codes,
+        [
+            "domain_not_allowed",
+            "wrong_team",
+            "profile_not_found",
+            "invalid_profile_name"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn requests_that_are_not_the_post_binding_are_refused_clearly() {
     let w = world().await;
     let gw = start_gateway(
-        &saml_config(&w.metadata_file, &w.domain, "[limits]\nmax_body_bytes = 8192\n").replace(
-            "[limits]\nrate_limit_per_minute = 6000\nrate_limit_burst = 1000\n",
-            "",
-        ),
+        &saml_config(&w.metadata_file, &w.domain, "[limits]\nmax_body_bytes = 8192\n")
+            .replace("[limits]\nrate_limit_per_minute = 6000\nrate_limit_burst = 1000\n", ""),
         w.emulator.sdk_config(),
         None,
     )
@@ -127,10 +159,18 @@ async fn requests_that_are_not_the_post_binding_are_refused_clearly() {
         .await
         .unwrap();
     assert_eq!((json.status().as_u16(), error_code(&json)), (400, "bad_request".into()));
-    let empty = client().post(gw.acs()).form(&[("RelayState", "x")]).send().await.unwrap();
+    let empty = client()
+        .post(gw.acs())
+        .form(&[("RelayState", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(&empty), "bad_request");
     let large = post_acs(&gw, &"A".repeat(20_000), &[]).await;
-    assert_eq!((large.status().as_u16(), error_code(&large)), (413, "saml.too_large".into()));
+    assert_eq!(
+        (large.status().as_u16(), error_code(&large)),
+        (413, "saml.too_large".into())
+    );
     let body = large.text().await.unwrap();
     assert!(body.contains("larger than"), "{body}");
 }

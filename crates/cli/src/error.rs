@@ -46,6 +46,9 @@ pub enum CliError {
     /// The async runtime for the AWS SDK could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// The login gateway could not be configured or served.
+    #[error(transparent)]
+    Gateway(#[from] studio_fed_access::Error),
     /// Writing JSON failed.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),

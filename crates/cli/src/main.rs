@@ -10,6 +10,7 @@
 //! when it finds cross-team access.
 #![forbid(unsafe_code)]
 
+mod access;
 mod error;
 mod output;
 mod policy;
@@ -52,6 +53,9 @@ enum Command {
     Destroy(studio::DestroyArgs),
     /// Print what each user of a deployment can open and launch; exits 1 on cross-team access.
     Report(studio::DeploymentArgs),
+    /// Run the login gateway (SAML ACS and OIDC login to presigned Studio URLs), as a server or on
+    /// AWS Lambda.
+    Serve(access::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => studio::apply(args, cli.output),
         Command::Destroy(args) => studio::destroy(args, cli.output),
         Command::Report(args) => studio::report(args, cli.output),
+        Command::Serve(args) => access::serve(args),
     };
     match result {
         Ok(code) => code,

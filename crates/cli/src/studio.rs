@@ -240,7 +240,7 @@ async fn load(path: &Path) -> Result<(SdkConfig, Deployment), CliError> {
 }
 
 /// Runs `future` on a multi-threaded Tokio runtime (the AWS SDK needs one).
-fn block_on<F: Future<Output = CommandResult>>(future: F) -> CommandResult {
+pub(crate) fn block_on<F: Future<Output = CommandResult>>(future: F) -> CommandResult {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

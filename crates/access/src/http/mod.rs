@@ -124,7 +124,12 @@ pub(crate) fn refusal_response(refusal: &Refusal) -> Response {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Login refused</title></head>\
          <body><h1>Studio login refused</h1><p>{message}</p><p>Code: <code>{code}</code></p></body></html>\n"
     );
-    let mut response = (refusal.status(), [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    let mut response = (
+        refusal.status(),
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(value) = HeaderValue::from_str(&code) {

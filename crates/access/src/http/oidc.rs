@@ -76,7 +76,10 @@ pub(super) async fn callback(
         Ok(oidc) => oidc,
         Err(response) => return response,
     };
-    let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let cookie_header = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let query = uri.query().unwrap_or_default().to_owned();
     let identity = callback_identity(&gateway, oidc, cookie_header, query).await;
     let cookies = &gateway.inner.cookies;
@@ -98,10 +101,11 @@ async fn callback_identity(
     cookie_header: Option<String>,
     query: String,
 ) -> Result<Identity, Refusal> {
-    let pending: PendingLogin = gateway
-        .inner
-        .cookies
-        .read(cookie_header.as_deref(), COOKIE, OffsetDateTime::now_utc())?;
+    let pending: PendingLogin =
+        gateway
+            .inner
+            .cookies
+            .read(cookie_header.as_deref(), COOKIE, OffsetDateTime::now_utc())?;
     let login = oidc.flow.complete(&pending, &query).await?;
     oidc_identity(&oidc.section, &login.id_token)
 }
