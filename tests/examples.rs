@@ -145,3 +145,28 @@ fn azure_ad_studio_applies_isolated_teams_opens_every_profile_and_destroys() {
         .expect("the admin's row in the isolation report");
     assert!(admin.trim_end().ends_with("| yes"), "{admin}");
 }
+
+#[test]
+fn secure_studio_sso_logs_in_through_the_gateway_only_from_the_network() {
+    let output = run_example("secure_studio_sso");
+    assert_contains(
+        &output,
+        &[
+            "applied ",
+            "\"aws:VpcSourceIp\": \"10.20.0.0/16\"",
+            "CreatePresignedDomainUrl by gateway role     from 10.20.4.17     aws:VpcSourceIp: Allow",
+            "CreatePresignedDomainUrl by gateway role     from 198.51.100.23  aws:VpcSourceIp: ExplicitDeny",
+            "CreatePresignedDomainUrl by an administrator from 198.51.100.23  aws:VpcSourceIp: ExplicitDeny",
+            "from 10.20.4.17: 303 See Other to https://d-",
+            "followed the redirect: Studio opened as alice",
+            "the same login from 198.51.100.23: 403 refused (network_denied)",
+            "the first response posted again: 403 refused (saml.replayed)",
+            "a response whose user was edited: 403 refused (saml.signature_invalid)",
+            "nothing of acme-research is left",
+        ],
+    );
+    // The audit log names who opened what from where, and never carries the assertion.
+    assert!(output.contains(r#""outcome":"allowed","client_ip":"10.20.4.17","user":"alice""#));
+    assert!(!output.contains("<saml"), "the output shows an assertion");
+    assert!(!output.contains("token=") || output.matches("token=").count() == output.matches("?token=...").count());
+}

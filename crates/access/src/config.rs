@@ -13,6 +13,9 @@
 //! [network]
 //! allowed_cidrs = ["203.0.113.0/24", "10.0.0.0/8"]
 //! trusted_proxies = ["10.0.1.0/24"]  # only these may set X-Forwarded-For
+//! gateway_cidrs = ["198.51.100.10/32"] # the gateway's egress, for its role's policy
+//! studio_access = "vpc"              # "public" (aws:SourceIp) or "vpc" (aws:VpcSourceIp)
+//! vpc_endpoints = ["vpce-0a1b2c3d4e5f60718"]
 //!
 //! [profiles]
 //! template = "{username}"           # or "{username}-{team}"
@@ -136,6 +139,27 @@ pub struct NetworkSection {
     /// Proxies whose `X-Forwarded-For` is believed.
     #[serde(default)]
     pub trusted_proxies: Vec<IpNet>,
+    /// The gateway's own egress addresses (NAT), added to its role's network condition.
+    #[serde(default)]
+    pub gateway_cidrs: Vec<IpNet>,
+    /// How browsers reach Studio: over the internet (`aws:SourceIp`) or through VPC endpoints
+    /// (`aws:VpcSourceIp`).
+    #[serde(default)]
+    pub studio_access: StudioNetwork,
+    /// The VPC endpoints (vpce-...) browsers and the gateway use, pinned in the policies.
+    #[serde(default)]
+    pub vpc_endpoints: Vec<String>,
+}
+
+/// How browsers reach Studio, which decides the policies' network condition key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StudioNetwork {
+    /// Over the internet: `aws:SourceIp`.
+    #[default]
+    Public,
+    /// Through interface VPC endpoints: `aws:VpcSourceIp` (and `aws:SourceVpce` when pinned).
+    Vpc,
 }
 
 /// `[profiles]`.
@@ -588,9 +612,12 @@ metadata_file = "idp.xml"
         assert_eq!(config.replay.store, ReplayStore::Dynamodb);
     }
 
+    /// A configuration text, environment variables, and what the error must say.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
     #[test]
     fn mistakes_are_named() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        let cases: &[Case] = &[
             (BASE, &[("STUDIO_FED__GATEWAY__EXPIRES_IN_SECONDS", "900")], "5 to 300"),
             (
                 BASE,

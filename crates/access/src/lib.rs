@@ -11,6 +11,7 @@
 //! - [`network`]: allowed client CIDRs and trusted proxies (`X-Forwarded-For`).
 //! - [`mapping`]: from a validated login to a domain, a team and a profile name.
 //! - [`studio`]: checking the profile (domain, team tag), just-in-time profiles, presigned URLs.
+//! - [`policy`]: the gateway role's IAM policy and the service control policy for a configuration.
 //! - [`replay`]: single-use assertion IDs and nonces across instances, in DynamoDB.
 //! - [`audit`]: the structured record of every decision.
 //! - [`Gateway`] and [`http`]: the decision and the HTTP router, served by [`server`] or on
@@ -29,6 +30,7 @@ pub mod http;
 pub mod lambda;
 pub mod mapping;
 pub mod network;
+pub mod policy;
 mod rate_limit;
 pub mod replay;
 pub mod server;

@@ -65,25 +65,23 @@ impl DynamoDbReplayCache {
             .await;
         match created {
             Ok(_) => {}
-            Err(e) if e.code() == Some("ResourceInUseException") => return Ok(()),
+            // Created before, possibly by a run that stopped before enabling TTL: check the rest.
+            Err(e) if e.code() == Some("ResourceInUseException") => {}
             Err(e) => return Err(AwsError::aws("dynamodb:CreateTable", resource, e)),
         }
-        for _ in 0..60 {
-            let table = self
-                .client
-                .describe_table()
-                .table_name(&self.table)
-                .send()
-                .await
-                .map_err(|e| AwsError::aws("dynamodb:DescribeTable", &resource, e))?;
-            if table
-                .table()
-                .and_then(|t| t.table_status())
-                .is_some_and(|s| s.as_str() == "ACTIVE")
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        self.wait_until_active(&resource).await?;
+        let ttl = self
+            .client
+            .describe_time_to_live()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|e| AwsError::aws("dynamodb:DescribeTimeToLive", &resource, e))?;
+        let enabled = ttl.time_to_live_description().is_some_and(|d| {
+            d.attribute_name() == Some(EXPIRES_AT) && d.time_to_live_status().is_some_and(|s| s.as_str() != "DISABLED")
+        });
+        if enabled {
+            return Ok(());
         }
         self.client
             .update_time_to_live()
@@ -99,6 +97,32 @@ impl DynamoDbReplayCache {
             .await
             .map_err(|e| AwsError::aws("dynamodb:UpdateTimeToLive", resource, e))?;
         Ok(())
+    }
+
+    /// Polls DescribeTable until the table is ACTIVE, for at most a minute.
+    async fn wait_until_active(&self, resource: &str) -> Result<(), AwsError> {
+        for _ in 0..60 {
+            let table = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(|e| AwsError::aws("dynamodb:DescribeTable", resource, e))?;
+            let status = table
+                .table()
+                .and_then(|t| t.table_status())
+                .map(|s| s.as_str().to_owned());
+            if status.as_deref() == Some("ACTIVE") {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        Err(AwsError::unexpected(
+            "dynamodb:DescribeTable",
+            resource,
+            "the table did not become ACTIVE within a minute; check it in the DynamoDB console",
+        ))
     }
 
     async fn put_once(&self, id: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<(), ReplayError> {

@@ -99,12 +99,22 @@ impl StudioAccess {
                     .lock()
                     .map(|mut m| m.entry(target.clone()).or_default().clone())
                     .unwrap_or_default();
-                let _guard = lock.lock_owned().await;
-                // Another login may have created it while this one waited for the lock.
-                if let Found::Missing = self.find(target).await? {
-                    self.create(target, team).await?;
+                let result = async {
+                    let _guard = lock.clone().lock_owned().await;
+                    // Another login may have created it while this one waited for the lock.
+                    if let Found::Missing = self.find(target).await? {
+                        self.create(target, team).await?;
+                    }
+                    self.wait_in_service(target, wait).await
                 }
-                self.wait_in_service(target, wait).await
+                .await;
+                // The last login out removes the lock (clones are only taken under the map's lock).
+                if let Ok(mut creating) = self.creating.lock()
+                    && Arc::strong_count(&lock) == 2
+                {
+                    creating.remove(target);
+                }
+                result
             }
         }
     }

@@ -82,7 +82,7 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
     // The client prepended an allowed address itself; the proxy appended the real one.
     let spoofed = post_acs(&gw, &sign(), &[("x-forwarded-for", "203.0.113.5, 198.51.100.7")]).await;
     assert_eq!(error_code(&spoofed), "network_denied");
-    assert_eq!(gw.audit.events()[1].client_ip, Some("127.0.0.1".parse().unwrap()));
+    assert_eq!(gw.audit.events()[1].client_ip, Some("198.51.100.7".parse().unwrap()));
     // A malformed header from the proxy is a clear 400.
     let bad = post_acs(&gw, &sign(), &[("x-forwarded-for", "somewhere")]).await;
     assert_eq!(

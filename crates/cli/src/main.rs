@@ -56,6 +56,9 @@ enum Command {
     /// Run the login gateway (SAML ACS and OIDC login to presigned Studio URLs), as a server or on
     /// AWS Lambda.
     Serve(access::ServeArgs),
+    /// The login gateway's IAM policies.
+    #[command(subcommand)]
+    Access(access::AccessCommand),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Destroy(args) => studio::destroy(args, cli.output),
         Command::Report(args) => studio::report(args, cli.output),
         Command::Serve(args) => access::serve(args),
+        Command::Access(command) => access::run(command, cli.output),
     };
     match result {
         Ok(code) => code,

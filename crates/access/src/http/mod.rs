@@ -69,19 +69,18 @@ async fn admit_client(State(gateway): State<Gateway>, mut request: Request, next
         return refusal_response(&refusal);
     };
     let inner = &gateway.inner;
-    let client = inner.network.client_ip(peer, request.headers()).and_then(|ip| {
-        if !inner.limiter.allow(ip) {
-            return Err(Refusal::RateLimited { ip });
-        }
-        inner.network.check(ip).map(|()| ip)
-    });
-    match client {
+    let admitted = match inner.network.client_ip(peer, request.headers()) {
+        Err(refusal) => Err((peer, refusal)),
+        Ok(ip) if !inner.limiter.allow(ip) => Err((ip, Refusal::RateLimited { ip })),
+        Ok(ip) => inner.network.check(ip).map(|()| ip).map_err(|refusal| (ip, refusal)),
+    };
+    match admitted {
         Ok(ip) => {
             request.extensions_mut().insert(ClientIp(ip));
             next.run(request).await
         }
-        Err(refusal) => {
-            gateway.audit_refusal(endpoint, Some(peer), &refusal);
+        Err((ip, refusal)) => {
+            gateway.audit_refusal(endpoint, Some(ip), &refusal);
             refusal_response(&refusal)
         }
     }

@@ -21,18 +21,15 @@ const SAME_SITE: &str = "Lax";
 /// How long a login may take at the provider.
 const LOGIN_TIMEOUT: Duration = Duration::minutes(10);
 
-fn enabled(gateway: &Gateway, ip: std::net::IpAddr) -> Result<&OidcLogin, Response> {
-    gateway.inner.oidc.as_ref().ok_or_else(|| {
-        let refusal = Refusal::BadRequest("OIDC login is not enabled on this gateway".into());
-        gateway.audit_refusal("oidc", Some(ip), &refusal);
-        refusal_response(&refusal)
-    })
+fn not_enabled(gateway: &Gateway, ip: std::net::IpAddr) -> Response {
+    let refusal = Refusal::BadRequest("OIDC login is not enabled on this gateway".into());
+    gateway.audit_refusal("oidc", Some(ip), &refusal);
+    refusal_response(&refusal)
 }
 
 pub(super) async fn login(State(gateway): State<Gateway>, Extension(ClientIp(ip)): Extension<ClientIp>) -> Response {
-    let oidc = match enabled(&gateway, ip) {
-        Ok(oidc) => oidc,
-        Err(response) => return response,
+    let Some(oidc) = &gateway.inner.oidc else {
+        return not_enabled(&gateway, ip);
     };
     let scopes: Vec<&str> = oidc.section.scopes.iter().map(String::as_str).collect();
     let started = oidc
@@ -72,9 +69,8 @@ pub(super) async fn callback(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let oidc = match enabled(&gateway, ip) {
-        Ok(oidc) => oidc,
-        Err(response) => return response,
+    let Some(oidc) = &gateway.inner.oidc else {
+        return not_enabled(&gateway, ip);
     };
     let cookie_header = headers
         .get(header::COOKIE)
