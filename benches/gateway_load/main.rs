@@ -4,7 +4,7 @@
 //! SageMaker.
 //!
 //! ```sh
-//! cargo bench --bench gateway_load                  # 60 s, 32 connections
+//! cargo bench --bench gateway_load                  # 60 s, 8 connections
 //! cargo bench --bench gateway_load -- --seconds 10 --connections 64
 //! ```
 //!
@@ -59,7 +59,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         seconds: 60,
-        connections: 32,
+        connections: 8,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {

@@ -143,3 +143,38 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    #[tokio::test]
+    async fn a_request_over_the_time_limit_is_answered_504() {
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .route_layer(middleware::from_fn_with_state(Duration::from_millis(50), time_limit));
+        let request = http::Request::get("/slow").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(response.headers()[ERROR_HEADER], "timeout");
+    }
+
+    #[tokio::test]
+    async fn refusal_pages_escape_the_message() {
+        let refusal = Refusal::BadRequest("<script>alert(1)</script>".into());
+        let response = refusal_response(&refusal);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[ERROR_HEADER], "bad_request");
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("&lt;script&gt;") && !body.contains("<script>"), "{body}");
+    }
+}
