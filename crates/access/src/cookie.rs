@@ -55,6 +55,14 @@ impl CookieSigner {
         mac
     }
 
+    /// The `SameSite` value for a cookie that must come back on a cross-site POST (the SAML ACS,
+    /// posted by the identity provider's page): `None`, which browsers accept only with `Secure`,
+    /// so only when this signer adds it (HTTPS). Over plain HTTP (local tests) `Lax`: browsers
+    /// refuse `SameSite=None` without `Secure`.
+    pub(crate) fn cross_site_same_site(&self) -> &'static str {
+        if self.secure { "None" } else { "Lax" }
+    }
+
     /// A `Set-Cookie` value for `name` carrying `value` until `expires`.
     pub(crate) fn set_cookie<T: Serialize>(
         &self,
@@ -158,6 +166,28 @@ mod tests {
         assert!(other.read::<String>(Some(&cookie), "sf_oidc", now).is_err());
         assert!(read("", "sf_oidc", now).contains("missing"));
         assert!(read(&format!("{cookie}; {cookie}"), "sf_oidc", now).contains("twice"));
+    }
+
+    #[test]
+    fn cross_site_cookies_are_same_site_none_and_secure_over_https_only() {
+        let now = OffsetDateTime::now_utc();
+        let https = signer();
+        let same_site = https.cross_site_same_site();
+        let set = https
+            .set_cookie("sf_saml", "/saml", same_site, &"id-1", now + Duration::minutes(5))
+            .unwrap();
+        assert!(set.contains("; SameSite=None; Secure"), "{set}");
+        let http = CookieSigner::new(vec![7; 32], false).unwrap();
+        let set = http
+            .set_cookie(
+                "sf_saml",
+                "/saml",
+                http.cross_site_same_site(),
+                &"id-1",
+                now + Duration::minutes(5),
+            )
+            .unwrap();
+        assert!(set.ends_with("; SameSite=Lax") && !set.contains("Secure"), "{set}");
     }
 
     #[test]

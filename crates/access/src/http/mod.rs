@@ -2,6 +2,7 @@
 //!
 //! | route | what |
 //! |---|---|
+//! | `GET /saml/login` | starts an SP-initiated SAML login (AuthnRequest, HTTP-Redirect binding) |
 //! | `POST /saml/acs` | the Assertion Consumer Service (HTTP-POST binding) |
 //! | `GET /oidc/login` | starts an authorization-code + PKCE login |
 //! | `GET /oidc/callback` | completes it |
@@ -44,6 +45,7 @@ pub fn router(gateway: Gateway) -> Router {
     let limits = &gateway.config().limits;
     let timeout = Duration::from_secs(limits.request_timeout_seconds);
     let logins = Router::new()
+        .route("/saml/login", get(saml::login))
         .route("/saml/acs", post(saml::acs))
         .route("/oidc/login", get(oidc::login))
         .route("/oidc/callback", get(oidc::callback))
@@ -97,7 +99,7 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
 
 fn endpoint(path: &str) -> &'static str {
     match path {
-        "/saml/acs" => "saml",
+        p if p.starts_with("/saml/") => "saml",
         p if p.starts_with("/oidc/") => "oidc",
         _ => "http",
     }

@@ -1,15 +1,206 @@
-//! `POST /saml/acs`: the Assertion Consumer Service (HTTP-POST binding).
+//! `GET /saml/login` (SP-initiated login: an AuthnRequest sent with the HTTP-Redirect binding) and
+//! `POST /saml/acs` (the Assertion Consumer Service, HTTP-POST binding).
+//!
+//! The IDs of the AuthnRequests a browser started are kept in a signed cookie (path `/saml`, at most
+//! [`MAX_PENDING`] at once, each for [`LOGIN_TIMEOUT`]); the ACS accepts a response with
+//! `InResponseTo` only when it answers one of them, and forgets that request once answered. The ACS
+//! is a cross-site POST from the identity provider's page, so over HTTPS the cookie is
+//! `SameSite=None; Secure` (browsers would not send a `Lax` cookie with it). The cookie is bound to
+//! the browser, not secret from it: it only lets a response answer a request that same browser
+//! started, which an attacker forcing a victim's browser to post the attacker's response cannot
+//! arrange (login CSRF).
+
+use std::io::Write as _;
 
 use axum::body::Body;
 use axum::extract::{Extension, State};
-use axum::response::Response;
-use http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use flate2::Compression;
+use flate2::write::DeflateEncoder;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use studio_fed_federation::saml::SamlError;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{Duration, OffsetDateTime, UtcOffset};
+use url::Url;
 
 use super::{ClientIp, redirect, refusal_response};
-use studio_fed_federation::saml::SamlError;
-
-use crate::gateway::saml_identity;
+use crate::cookie::CookieSigner;
+use crate::gateway::{SamlLogin, saml_identity};
 use crate::{Gateway, LoginMethod, Refusal};
+
+/// The HTTP-Redirect binding, used to send the AuthnRequest.
+const HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+/// The HTTP-POST binding, which the ACS accepts.
+const HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+/// The cookie holding the pending request IDs.
+const COOKIE: &str = "studio_fed_saml";
+/// Its path: sent to `/saml/login` and `/saml/acs` only.
+const COOKIE_PATH: &str = "/saml";
+/// How long a login may take at the identity provider.
+const LOGIN_TIMEOUT: Duration = Duration::minutes(10);
+/// Logins a browser may have started at once (e.g. in several tabs); older ones are forgotten.
+const MAX_PENDING: usize = 5;
+/// `IssueInstant`: xs:dateTime in UTC, whole seconds.
+const INSTANT: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// An AuthnRequest this browser started and the gateway still waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PendingRequest {
+    /// The request ID (the response's `InResponseTo`).
+    id: String,
+    /// Until when (Unix seconds) an answer is accepted.
+    exp: i64,
+}
+
+fn not_enabled(gateway: &Gateway, ip: std::net::IpAddr) -> Response {
+    let refusal = Refusal::BadRequest("SAML login is not enabled on this gateway".into());
+    gateway.audit_refusal("saml", Some(ip), &refusal);
+    refusal_response(&refusal)
+}
+
+/// Every `Cookie` header, joined (HTTP/2 may send one per cookie).
+fn cookie_header(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join("; "))
+}
+
+/// The unexpired requests of the cookie. A missing, expired or forged cookie holds none: the ACS
+/// then only accepts unsolicited responses (when allowed), and a response with `InResponseTo` is
+/// refused as answering an unknown request.
+fn pending_requests(cookies: &CookieSigner, headers: &HeaderMap, now: OffsetDateTime) -> Vec<PendingRequest> {
+    let mut pending: Vec<PendingRequest> = cookies
+        .read(cookie_header(headers).as_deref(), COOKIE, now)
+        .unwrap_or_default();
+    pending.retain(|p| p.exp > now.unix_timestamp());
+    pending
+}
+
+/// The `Set-Cookie` value keeping `pending` (or deleting the cookie when it is empty).
+fn pending_cookie(cookies: &CookieSigner, pending: &[PendingRequest]) -> Result<String, Refusal> {
+    let same_site = cookies.cross_site_same_site();
+    let Some(last) = pending.iter().map(|p| p.exp).max() else {
+        return Ok(cookies.clear_cookie(COOKIE, COOKIE_PATH, same_site));
+    };
+    let expires = OffsetDateTime::from_unix_timestamp(last)
+        .map_err(|_| Refusal::BadRequest("the login cookie has an impossible expiry".into()))?;
+    cookies.set_cookie(COOKIE, COOKIE_PATH, same_site, &pending, expires)
+}
+
+/// A fresh request ID: `_` and 128 random bits in hex (an XML NCName).
+fn request_id() -> Result<String, Refusal> {
+    let mut bytes = [0u8; 16];
+    openssl::rand::rand_bytes(&mut bytes)
+        .map_err(|e| Refusal::BadRequest(format!("cannot generate a SAML request ID: {e}")))?;
+    Ok(bytes.iter().fold(String::from("_"), |mut id, b| {
+        id.push_str(&format!("{b:02x}"));
+        id
+    }))
+}
+
+/// XML text or attribute value.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The AuthnRequest XML: who asks (`issuer`), where the answer goes (`acs`, HTTP-POST binding).
+fn authn_request(id: &str, now: OffsetDateTime, destination: &str, acs: &str, issuer: &str) -> Result<String, Refusal> {
+    let instant = now
+        .to_offset(UtcOffset::UTC)
+        .format(INSTANT)
+        .map_err(|e| Refusal::BadRequest(format!("cannot format the request time: {e}")))?;
+    Ok(format!(
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" Version=\"2.0\" \
+         IssueInstant=\"{instant}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" \
+         ProtocolBinding=\"{HTTP_POST}\"><saml:Issuer>{}</saml:Issuer></samlp:AuthnRequest>",
+        xml_escape(destination),
+        xml_escape(acs),
+        xml_escape(issuer),
+    ))
+}
+
+/// `destination` with the request in `SAMLRequest`, encoded as the HTTP-Redirect binding says:
+/// raw DEFLATE, base64, URL-encoding.
+fn redirect_binding_url(destination: &str, xml: &str) -> Result<Url, Refusal> {
+    let mut url = Url::parse(destination).map_err(|e| {
+        Refusal::BadRequest(format!(
+            "the IdP metadata's SingleSignOnService location {destination:?} is not a URL ({e})"
+        ))
+    })?;
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+    let deflated = encoder
+        .write_all(xml.as_bytes())
+        .and_then(|()| encoder.finish())
+        .map_err(|e| Refusal::BadRequest(format!("cannot compress the AuthnRequest: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair("SAMLRequest", &STANDARD.encode(deflated));
+    Ok(url)
+}
+
+/// Builds the AuthnRequest and its redirect, and the cookie remembering it.
+fn start_login(
+    gateway: &Gateway,
+    saml: &SamlLogin,
+    headers: &HeaderMap,
+    now: OffsetDateTime,
+) -> Result<(Url, String), Refusal> {
+    let destination = saml.validator.metadata().sso_location(HTTP_REDIRECT).ok_or_else(|| {
+        Refusal::BadRequest(
+            "the identity provider's metadata has no SingleSignOnService with the HTTP-Redirect \
+             binding, so the gateway cannot start a login there; start it at the identity provider"
+                .into(),
+        )
+    })?;
+    let acs = gateway.config().acs_url();
+    let issuer = saml.section.audience.clone().unwrap_or_else(|| acs.clone());
+    let id = request_id()?;
+    let url = redirect_binding_url(destination, &authn_request(&id, now, destination, &acs, &issuer)?)?;
+    let cookies = &gateway.inner.cookies;
+    let mut pending = pending_requests(cookies, headers, now);
+    pending.push(PendingRequest {
+        id,
+        exp: (now + LOGIN_TIMEOUT).unix_timestamp(),
+    });
+    let excess = pending.len().saturating_sub(MAX_PENDING);
+    pending.drain(..excess);
+    Ok((url, pending_cookie(cookies, &pending)?))
+}
+
+pub(super) async fn login(
+    State(gateway): State<Gateway>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(saml) = &gateway.inner.saml else {
+        return not_enabled(&gateway, ip);
+    };
+    match start_login(&gateway, saml, &headers, OffsetDateTime::now_utc()) {
+        Ok((url, cookie)) => {
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url.as_str())]).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                headers.insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(refusal) => {
+            gateway.audit_refusal("saml", Some(ip), &refusal);
+            refusal_response(&refusal)
+        }
+    }
+}
 
 /// The `SAMLResponse` of a form body: exactly one, and only the binding's fields.
 fn saml_response(headers: &HeaderMap, body: &[u8]) -> Result<String, Refusal> {
@@ -43,22 +234,121 @@ pub(super) async fn acs(
     body: Body,
 ) -> Response {
     let Some(saml) = &gateway.inner.saml else {
-        let refusal = Refusal::BadRequest("SAML login is not enabled on this gateway".into());
-        gateway.audit_refusal("saml", Some(ip), &refusal);
-        return refusal_response(&refusal);
+        return not_enabled(&gateway, ip);
     };
     let max = gateway.config().limits.max_body_bytes;
+    let cookies = &gateway.inner.cookies;
+    let mut pending = pending_requests(cookies, &headers, OffsetDateTime::now_utc());
+    let mut answered = None;
     let identity = async {
         let body = axum::body::to_bytes(body, max)
             .await
             .map_err(|_| Refusal::Saml(SamlError::TooLarge { max }))?;
         let form_value = saml_response(&headers, &body)?;
-        let assertion = saml.validator.validate_post(&form_value, &[]).await?;
+        let expected: Vec<&str> = pending.iter().map(|p| p.id.as_str()).collect();
+        let assertion = saml.validator.validate_post(&form_value, &expected).await?;
+        answered.clone_from(&assertion.in_response_to);
         saml_identity(&saml.section, &assertion)
     }
     .await;
+    // A request is answered once, whatever the gateway then decides about the login.
+    let cookie = answered.and_then(|id| {
+        pending.retain(|p| p.id != id);
+        pending_cookie(cookies, &pending).ok()
+    });
     match gateway.admit(LoginMethod::Saml, ip, identity).await {
-        Ok(login) => redirect(&login, None),
-        Err(refusal) => refusal_response(&refusal),
+        Ok(login) => redirect(&login, cookie),
+        Err(refusal) => {
+            let mut response = refusal_response(&refusal);
+            if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+
+    use super::*;
+
+    fn inflate(form_value: &str) -> String {
+        let deflated = STANDARD.decode(form_value).unwrap();
+        let mut xml = String::new();
+        flate2::read::DeflateDecoder::new(deflated.as_slice())
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    }
+
+    #[test]
+    fn the_request_is_deflated_base64_and_url_encoded_after_the_existing_query() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let xml = authn_request(
+            "_0123",
+            now,
+            "https://idp.test/sso?tenant=a&b",
+            "https://gw.test/saml/acs",
+            "https://gw.test/saml/acs/",
+        )
+        .unwrap();
+        assert!(xml.contains(r#"IssueInstant="2027-01-15T08:00:00Z""#), "{xml}");
+        assert!(
+            xml.contains(r#"Destination="https://idp.test/sso?tenant=a&amp;b""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<saml:Issuer>https://gw.test/saml/acs/</saml:Issuer>"),
+            "{xml}"
+        );
+        let url = redirect_binding_url("https://idp.test/sso?tenant=a", &xml).unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs[0], ("tenant".into(), "a".into()));
+        assert_eq!(pairs[1].0, "SAMLRequest");
+        assert_eq!(inflate(&pairs[1].1), xml);
+        assert!(redirect_binding_url("not a url", &xml).is_err());
+    }
+
+    #[test]
+    fn request_ids_are_fresh_ncnames() {
+        let (a, b) = (request_id().unwrap(), request_id().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 33);
+        assert!(a.starts_with('_') && a[1..].bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn pending_requests_come_from_a_valid_cookie_and_expire() {
+        let cookies = CookieSigner::new(vec![3; 32], true).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let pending = [
+            PendingRequest {
+                id: "_old".into(),
+                exp: (now - Duration::seconds(1)).unix_timestamp(),
+            },
+            PendingRequest {
+                id: "_new".into(),
+                exp: (now + Duration::minutes(5)).unix_timestamp(),
+            },
+        ];
+        let set = pending_cookie(&cookies, &pending).unwrap();
+        assert!(
+            set.contains("; Path=/saml;") && set.contains("SameSite=None; Secure"),
+            "{set}"
+        );
+        let mut headers = HeaderMap::new();
+        let value = set.split(';').next().unwrap();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {value}")).unwrap(),
+        );
+        assert_eq!(pending_requests(&cookies, &headers, now), pending[1..]);
+        // Another key's cookie holds nothing.
+        let other = CookieSigner::new(vec![4; 32], true).unwrap();
+        assert!(pending_requests(&other, &headers, now).is_empty());
+        // Nothing left: the cookie is deleted.
+        assert!(pending_cookie(&cookies, &[]).unwrap().contains("Max-Age=0"));
     }
 }
