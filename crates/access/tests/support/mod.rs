@@ -223,3 +223,32 @@ pub fn error_code(response: &reqwest::Response) -> String {
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
 }
+
+/// Starts a gateway for `config` on a listener the caller already bound (so its URL can be
+/// registered elsewhere first, e.g. as a redirect URI at an OpenID Provider it discovers on start).
+pub async fn start_gateway_on(listener: TcpListener, config: &str, sdk_config: &aws_config::SdkConfig) -> TestGateway {
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let config = GatewayConfig::from_toml_with_env(&config.replace("{URL}", &url), []).expect("config");
+    let audit = Arc::new(MemoryAudit::new());
+    let gateway = Gateway::builder(config, sdk_config.clone())
+        .audit(audit.clone())
+        .build()
+        .await
+        .expect("gateway");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = gateway.clone();
+    let task = tokio::spawn(async move {
+        server::serve(listener, served, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestGateway {
+        url,
+        gateway,
+        audit,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
