@@ -783,25 +783,18 @@ async fn a_callback_with_a_tampered_state_is_refused() {
 
 /// oidc-provider's default (`conformIdTokenClaims`) follows OpenID Connect Core §5.4: with an
 /// access token issued, scope claims such as `preferred_username` and `groups` are only at the
-/// UserInfo endpoint, not in the ID token. The gateway maps users and teams from the ID token and
-/// does not call UserInfo, so this login is refused, saying which claim is missing; the provider
-/// must be configured to put the claims in the ID token (as the tests above do).
+/// UserInfo endpoint, not in the ID token. The gateway then reads them from UserInfo (whose `sub`
+/// must be the ID token's) and the login goes through.
 #[tokio::test]
-async fn profile_claims_only_at_userinfo_are_refused_as_missing() {
+async fn profile_claims_only_at_userinfo_are_read_from_userinfo() {
     let o = setup(false).await;
     let mut browser = Browser::new();
     let callback = sign_in_at_provider(&mut browser, &o).await;
     let answer = browser.get(&callback).await;
-    assert_eq!(
-        (answer.status, answer.error_code.as_str()),
-        (403, "missing_attribute"),
-        "{}",
-        answer.body
-    );
-    assert!(answer.body.contains("preferred_username"), "{}", answer.body);
+    assert_eq!(answer.status, 303, "{} {}", answer.error_code, answer.body);
     let event = last_event(&o);
     assert_eq!(
-        (event.outcome, event.code.as_deref()),
-        (Outcome::Refused, Some("missing_attribute"))
+        (event.outcome, event.user.as_deref(), event.team.as_deref()),
+        (Outcome::Allowed, Some(USER), Some("vision"))
     );
 }

@@ -102,6 +102,22 @@ async fn callback_identity(
             .inner
             .cookies
             .read(cookie_header.as_deref(), COOKIE, OffsetDateTime::now_utc())?;
-    let login = oidc.flow.complete(&pending, &query).await?;
-    oidc_identity(&oidc.section, &login.id_token)
+    let mut login = oidc.flow.complete(&pending, &query).await?;
+    // Providers that follow OpenID Connect Core 5.4 serve profile claims from UserInfo only.
+    let section = &oidc.section;
+    let wanted = [
+        Some(&section.user_claim),
+        section.team_claim.as_ref(),
+        section.domain_claim.as_ref(),
+    ];
+    if wanted
+        .iter()
+        .flatten()
+        .any(|claim| login.id_token.claim(claim).is_none())
+    {
+        for (name, value) in oidc.flow.userinfo(&login).await? {
+            login.id_token.claims.entry(name).or_insert(value);
+        }
+    }
+    oidc_identity(section, &login.id_token)
 }

@@ -181,6 +181,9 @@ pub enum OidcError {
     /// The configuration is unusable.
     #[error("invalid OIDC configuration: {0}")]
     Config(String),
+    /// The UserInfo answer is unusable (not JSON, signed, or about another subject).
+    #[error("the provider's UserInfo answer is refused: {0}")]
+    UserInfo(String),
 }
 
 impl OidcError {
@@ -227,6 +230,7 @@ impl OidcError {
             Self::Tls { .. } => "tls_failed",
             Self::Http(_) => "http_failed",
             Self::Config(_) => "misconfigured",
+            Self::UserInfo(_) => "userinfo_refused",
         }
     }
 }
@@ -275,10 +279,11 @@ mod tests {
             OidcError::Tls { .. } => 31,
             OidcError::Http(_) => 32,
             OidcError::Config(_) => 33,
+            OidcError::UserInfo(_) => 34,
         }
     }
 
-    const VARIANTS: usize = 34;
+    const VARIANTS: usize = 35;
 
     fn samples() -> Vec<OidcError> {
         let s = || "x".to_owned();
@@ -336,6 +341,7 @@ mod tests {
             OidcError::Tls { host: s(), reason: s() },
             OidcError::Http(s()),
             OidcError::Config(s()),
+            OidcError::UserInfo(s()),
         ]
     }
 

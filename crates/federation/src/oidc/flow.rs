@@ -188,6 +188,54 @@ impl LoginFlow {
     }
 }
 
+impl LoginFlow {
+    /// The provider's UserInfo claims for a completed login (OpenID Connect Core 5.3), for
+    /// providers that put profile claims (e.g. `preferred_username`, `groups`) there rather than
+    /// in the ID token. The answer must be JSON about the ID token's subject (5.3.2); a signed or
+    /// encrypted answer is refused.
+    #[tracing::instrument(name = "oidc_userinfo", skip_all, fields(issuer = %self.validator.issuer()))]
+    pub async fn userinfo(&self, login: &Login) -> Result<serde_json::Map<String, serde_json::Value>, OidcError> {
+        let endpoint = self
+            .validator
+            .metadata()
+            .userinfo_endpoint()
+            .ok_or_else(|| OidcError::UserInfo("the provider publishes no userinfo_endpoint".into()))?;
+        let request = openidconnect::http::Request::builder()
+            .method(openidconnect::http::Method::GET)
+            .uri(endpoint.url().as_str())
+            .header("authorization", format!("Bearer {}", login.access_token))
+            .header("accept", "application/json")
+            .body(Vec::new())
+            .map_err(|e| OidcError::UserInfo(e.to_string()))?;
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| OidcError::Http(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(OidcError::UserInfo(format!("HTTP {}", response.status().as_u16())));
+        }
+        let json = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        if !json {
+            return Err(OidcError::UserInfo(
+                "the answer is not application/json (signed or encrypted UserInfo is not supported)".into(),
+            ));
+        }
+        let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(response.body())
+            .map_err(|_| OidcError::UserInfo("the answer is not a JSON object".into()))?;
+        if claims.get("sub").and_then(|v| v.as_str()) != Some(login.id_token.subject.as_str()) {
+            return Err(OidcError::UserInfo(
+                "its `sub` is not the ID token's subject, so it may describe another user".into(),
+            ));
+        }
+        Ok(claims)
+    }
+}
+
 /// `id_token` and `access_token` of a token response that openidconnect could not parse.
 fn raw_tokens(body: &[u8]) -> Result<(String, String), OidcError> {
     let unparsable =
