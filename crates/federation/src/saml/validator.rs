@@ -7,6 +7,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{Id, PKey, Public};
+use openssl::rsa::Padding;
+use openssl::sign::Verifier;
+use openssl::x509::X509;
 use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider as _, ReduceMode};
 use samael::schema::{Assertion, Response};
 use time::{Duration, OffsetDateTime};
@@ -153,9 +158,12 @@ type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 /// Validates SAML 2.0 Responses from one IdP, for one service provider.
 ///
 /// Only the IdP metadata's certificates are trusted (never a certificate in the response's
-/// `KeyInfo`). Security data is read only from what a signature covered: libxmlsec1 verifies every
-/// signature and returns the pre-digest (canonical, comment-free) bytes of the signed element
-/// (`ReduceMode::PreDigest`), and only those bytes are parsed. Before that, a strict structural
+/// `KeyInfo`). Security data is read only from what a signature covered: every signature is
+/// verified, and only the pre-digest (canonical, comment-free) bytes of the signed element, the
+/// bytes its digest was computed over, are parsed. Signatures of the usual profile (enveloped,
+/// exclusive c14n, RSA) are verified with the metadata's public keys, parsed once when the validator
+/// is built, and libxml2's exclusive canonicalisation reproduced in Rust; any other profile is
+/// verified by libxmlsec1 (samael, `ReduceMode::PreDigest`). Before that, a strict structural
 /// pass refuses anything a real IdP would not send: DOCTYPE, duplicate IDs, more than one
 /// assertion, signatures or signed elements in unusual places (signature wrapping), other
 /// references or transforms than enveloped-signature + c14n, HMAC and weak algorithms.
@@ -176,6 +184,8 @@ type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 pub struct ResponseValidator {
     metadata: IdpMetadata,
     certificates: Vec<CertificateDer>,
+    /// The public keys of `certificates`, parsed once (see [`ResponseValidator::verify_signatures`]).
+    keys: Vec<PKey<Public>>,
     audiences: Vec<String>,
     acs_url: String,
     allow_sha1: bool,
@@ -300,8 +310,17 @@ impl ResponseValidatorBuilder {
             .iter()
             .map(|der| CertificateDer::from(der.clone()))
             .collect();
+        // IdpMetadata only holds certificates that parse.
+        let keys = self
+            .metadata
+            .signing_certificates()
+            .iter()
+            .map(|der| X509::from_der(der).and_then(|cert| cert.public_key()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| SamlError::Config("a signing certificate has no usable public key".into()))?;
         Ok(ResponseValidator {
             certificates,
+            keys,
             metadata: self.metadata,
             audiences: self.audiences,
             acs_url,
@@ -321,8 +340,12 @@ impl ResponseValidatorBuilder {
 struct Structure {
     response_id: String,
     assertion_id: String,
-    response_signed: bool,
-    assertion_signed: bool,
+    /// The element index of the (only) assertion.
+    assertion: usize,
+    /// The element index of the Response's `ds:Signature`, if it is signed.
+    response_signature: Option<usize>,
+    /// The element index of the Assertion's `ds:Signature`, if it is signed.
+    assertion_signature: Option<usize>,
     /// The `ds:X509Certificate` elements of the signatures' KeyInfo, decoded only to explain a
     /// failed verification (see [`key_info_certificates`]).
     key_info_x509: Vec<usize>,
@@ -470,18 +493,7 @@ impl ResponseValidator {
 
         // Verify every signature against the metadata certificates only, and keep only the bytes
         // the signature covered (pre-digest, canonical, comments removed).
-        let allowed: Option<&[AllowedSignatureAlgorithm]> = if self.allow_sha1 {
-            None // our structural pass enforced the (SHA-1-extended) allowlist
-        } else {
-            Some(&STRONG_SIGNATURES)
-        };
-        let reduced = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
-            xml,
-            &self.certificates,
-            ReduceMode::PreDigest,
-            allowed,
-        )
-        .map_err(|_| {
+        let reduced = self.verify_signatures(xml, &doc, &structure).map_err(|Unverified| {
             let untrusted = key_info_certificates(&doc, &structure.key_info_x509)
                 .iter()
                 .any(|c| !self.metadata.signing_certificates().contains(c));
@@ -498,15 +510,15 @@ impl ResponseValidator {
         }
         let root = signed.root();
         let scope = if root.is(NS_PROTOCOL, "Response") {
-            if !structure.response_signed || root.attr("ID") != Some(structure.response_id.as_str()) {
+            if structure.response_signature.is_none() || root.attr("ID") != Some(structure.response_id.as_str()) {
                 return Err(SamlError::SignatureWrapping(
                     "the signed Response is not the one received",
                 ));
             }
             SignedScope::Response
         } else if root.is(NS_ASSERTION, "Assertion") {
-            if !structure.assertion_signed
-                || structure.response_signed
+            if structure.assertion_signature.is_none()
+                || structure.response_signature.is_some()
                 || root.attr("ID") != Some(structure.assertion_id.as_str())
             {
                 return Err(SamlError::SignatureWrapping(
@@ -553,7 +565,7 @@ impl ResponseValidator {
                 let issuer = doc
                     .children_named(0, NS_ASSERTION, "Issuer")
                     .first()
-                    .map(|&i| doc.elements[i].text.trim().to_owned());
+                    .map(|&i| doc.elements[i].text().trim().to_owned());
                 (
                     status,
                     root.attr("Destination").map(str::to_owned),
@@ -760,10 +772,10 @@ impl ResponseValidator {
         // Duplicate IDs (any ID-like attribute).
         let mut ids = std::collections::HashSet::new();
         for element in &doc.elements {
-            for (ns, local, value) in &element.attrs {
-                let id_like = ns.is_none() && matches!(local.as_str(), "ID" | "Id" | "id")
-                    || ns.as_deref() == Some("http://www.w3.org/XML/1998/namespace") && local == "id";
-                if id_like && !ids.insert(value.as_str()) {
+            for attr in &element.attrs {
+                let id_like = attr.ns.is_none() && matches!(attr.local, "ID" | "Id" | "id")
+                    || attr.ns == Some("http://www.w3.org/XML/1998/namespace") && attr.local == "id";
+                if id_like && !ids.insert(&*attr.value) {
                     return Err(SamlError::DuplicateId);
                 }
             }
@@ -797,7 +809,7 @@ impl ResponseValidator {
             ));
         }
         for element in &doc.elements {
-            let refused = match (element.ns.as_deref(), element.local.as_str()) {
+            let refused = match (element.ns, element.local) {
                 (Some(NS_PROTOCOL), "Extensions") => Some("samlp:Extensions"),
                 (Some(NS_ASSERTION), "Advice") => Some("saml:Advice"),
                 (Some(NS_DSIG), "Object") => Some("ds:Object"),
@@ -824,8 +836,9 @@ impl ResponseValidator {
         let mut structure = Structure {
             response_id,
             assertion_id,
-            response_signed: false,
-            assertion_signed: false,
+            assertion,
+            response_signature: None,
+            assertion_signature: None,
             key_info_x509: Vec::new(),
         };
         for index in 0..doc.elements.len() {
@@ -833,7 +846,7 @@ impl ResponseValidator {
             if element.local != "Signature" && element.local != "SignedInfo" {
                 continue;
             }
-            if element.ns.as_deref() != Some(NS_DSIG) {
+            if element.ns != Some(NS_DSIG) {
                 return Err(SamlError::UnexpectedElement(
                     "a Signature or SignedInfo in a foreign namespace",
                 ));
@@ -851,14 +864,14 @@ impl ResponseValidator {
                 }
             };
             let seen = if is_response {
-                &mut structure.response_signed
+                &mut structure.response_signature
             } else {
-                &mut structure.assertion_signed
+                &mut structure.assertion_signature
             };
-            if *seen {
+            if seen.is_some() {
                 return Err(SamlError::SignatureWrapping("two signatures on one element"));
             }
-            *seen = true;
+            *seen = Some(index);
             self.check_signature(doc, index, parent_id, is_response)?;
             structure.key_info_x509.extend(
                 descendants(doc, index)
@@ -866,7 +879,7 @@ impl ResponseValidator {
                     .filter(|&i| doc.elements[i].is(NS_DSIG, "X509Certificate")),
             );
         }
-        if !structure.response_signed && !structure.assertion_signed {
+        if structure.response_signature.is_none() && structure.assertion_signature.is_none() {
             return Err(SamlError::SignatureMissing);
         }
         Ok(structure)
@@ -945,6 +958,290 @@ impl ResponseValidator {
     }
 }
 
+/// A signature did not verify (the caller tells an untrusted key from an invalid signature).
+struct Unverified;
+
+// Signature verification.
+//
+// samael 0.0.22's only verifying entry points (`Crypto::reduce_xml_to_signed*`, `verify_signed_xml`)
+// load every trusted certificate into a new libxmlsec1 key for every signature they check
+// (`xmlSecOpenSSLAppKeyLoadMemory`), and under OpenSSL 3 decoding a certificate's public key costs
+// more than the RSA verification itself: it was about 40% of a validation. samael offers no way to
+// verify with a key loaded once. So the profile IAM Identity Center and the other common IdPs use
+// (enveloped signatures, exclusive c14n, RSA) is verified here with the metadata's public keys,
+// parsed once per validator, canonicalising with `xml::exclusive_c14n`, which follows the libxml2
+// code libxmlsec1 runs, so that the bytes are libxmlsec1's pre-digest bytes (the unit tests below
+// compare the two).
+//
+// Soundness does not rest on that canonicalisation being faithful. The only bytes the validator then
+// reads are the bytes whose digest is compared with the DigestValue, and the DigestValue and every
+// other parameter of the reference are read back from the SignedInfo bytes the RSA signature was
+// verified over (and must equal what the structural pass checked). A canonicalisation that differed
+// from libxml2's could refuse a valid response; it cannot make unsigned bytes read as signed.
+//
+// Anything outside the profile (inclusive c14n, other transform lists, ECDSA, IDs or namespace names
+// libxml2 might treat differently) is verified by libxmlsec1 through samael, exactly as before.
+
+impl ResponseValidator {
+    /// Verifies every signature of the document with the metadata's keys only, and returns the
+    /// pre-digest bytes (canonical, comments removed) of the signed Response, or of the signed
+    /// Assertion when only it is signed.
+    fn verify_signatures(&self, xml: &str, doc: &Document<'_>, structure: &Structure) -> Result<String, Unverified> {
+        // The assertion's signature first, so that the Response's pre-digest bytes come last.
+        let signatures = [
+            structure.assertion_signature.map(|s| (s, structure.assertion)),
+            structure.response_signature.map(|s| (s, 0)),
+        ];
+        let profiled: Option<Vec<EnvelopedSignature<'_>>> = signatures
+            .into_iter()
+            .flatten()
+            .map(|(signature, target)| EnvelopedSignature::read(doc, signature, target))
+            .collect();
+        match profiled {
+            Some(signatures) if xml::c14n_accepts_namespaces(doc) && ids_are_plain(doc) => {
+                let mut predigest = Err(Unverified);
+                for signature in &signatures {
+                    predigest = Ok(self.verify_enveloped(doc, signature)?);
+                }
+                predigest
+            }
+            _ => self.verify_with_xmlsec(xml),
+        }
+    }
+
+    /// Verifies one signature of the profile; returns the pre-digest bytes of its reference.
+    fn verify_enveloped(&self, doc: &Document<'_>, signature: &EnvelopedSignature<'_>) -> Result<String, Unverified> {
+        let profile = &signature.profile;
+        let signed_info = xml::exclusive_c14n(doc, signature.signed_info, None, &profile.c14n_prefixes);
+        let method = rsa_digest(profile.signature_method).ok_or(Unverified)?;
+        let value = STANDARD
+            .decode(without_whitespace(&signature.value))
+            .map_err(|_| Unverified)?;
+        let verified = self
+            .keys
+            .iter()
+            .any(|key| key.id() == Id::RSA && rsa_verifies(key, method, signed_info.as_bytes(), &value));
+        if !verified {
+            return Err(Unverified);
+        }
+
+        // From here on the reference is read from the bytes the signature covers.
+        let signed_info_doc = xml::scan(&signed_info).map_err(|_| Unverified)?;
+        let signed = signed_info_profile(&signed_info_doc, 0).ok_or(Unverified)?;
+        if signed != *profile {
+            return Err(Unverified);
+        }
+        let predigest = xml::exclusive_c14n(
+            doc,
+            signature.target,
+            Some(signature.signature),
+            &signed.transform_prefixes,
+        );
+        let digest = digest_method(signed.digest_method).ok_or(Unverified)?;
+        let expected = STANDARD.decode(&signed.digest_value).map_err(|_| Unverified)?;
+        let actual = openssl::hash::hash(digest, predigest.as_bytes()).map_err(|_| Unverified)?;
+        if expected.len() != actual.len() || !openssl::memcmp::eq(&expected, &actual) {
+            return Err(Unverified);
+        }
+        Ok(predigest)
+    }
+
+    /// Verifies with libxmlsec1 through samael (every signature of the document, reduced to the
+    /// pre-digest bytes of the signed Response, or of the only signed element).
+    fn verify_with_xmlsec(&self, xml: &str) -> Result<String, Unverified> {
+        let allowed: Option<&[AllowedSignatureAlgorithm]> = if self.allow_sha1 {
+            None // our structural pass enforced the (SHA-1-extended) allowlist
+        } else {
+            Some(&STRONG_SIGNATURES)
+        };
+        Crypto::reduce_xml_to_signed_with_allowed_algorithms(xml, &self.certificates, ReduceMode::PreDigest, allowed)
+            .map_err(|_| Unverified)
+    }
+}
+
+/// An enveloped signature of the profile verified without libxmlsec1, as the document states it
+/// (nothing here is trusted before verification).
+struct EnvelopedSignature<'d> {
+    /// The `ds:Signature` element.
+    signature: usize,
+    /// Its `ds:SignedInfo`.
+    signed_info: usize,
+    /// The signed element (the Signature's parent, which the structural pass tied to the
+    /// reference URI).
+    target: usize,
+    profile: SignedInfoProfile<'d>,
+    /// The `ds:SignatureValue` text.
+    value: String,
+}
+
+impl<'d> EnvelopedSignature<'d> {
+    /// The signature `signature` over `target` if it is of the profile: `ds:Signature` =
+    /// SignedInfo, SignatureValue and optionally KeyInfo, and a SignedInfo of the profile.
+    fn read(doc: &'d Document<'d>, signature: usize, target: usize) -> Option<Self> {
+        let [signed_info, value] = match doc.elements[signature].children.len() {
+            2 => exactly(doc, signature, ["SignedInfo", "SignatureValue"])?,
+            _ => {
+                let [signed_info, value, _] = exactly(doc, signature, ["SignedInfo", "SignatureValue", "KeyInfo"])?;
+                [signed_info, value]
+            }
+        };
+        let value = &doc.elements[value];
+        if !value.children.is_empty() || doc.elements[signature].parent != Some(target) {
+            return None;
+        }
+        Some(Self {
+            signature,
+            signed_info,
+            target,
+            profile: signed_info_profile(doc, signed_info)?,
+            value: value.text(),
+        })
+    }
+}
+
+/// What a `ds:SignedInfo` of the profile says: exclusive c14n (with an optional
+/// `InclusiveNamespaces` prefix list), an RSA signature method, and exactly one `Reference` whose
+/// transforms are enveloped-signature then exclusive c14n.
+#[derive(Debug, PartialEq, Eq)]
+struct SignedInfoProfile<'d> {
+    c14n_prefixes: Vec<&'d str>,
+    signature_method: &'d str,
+    reference_uri: &'d str,
+    transform_prefixes: Vec<&'d str>,
+    digest_method: &'d str,
+    /// The base64 text, whitespace removed.
+    digest_value: String,
+}
+
+/// The profile of the `ds:SignedInfo` at `signed_info`, or `None` if it is not of the profile (every
+/// element is checked to be the one libxmlsec1 would read in that place).
+fn signed_info_profile<'d>(doc: &'d Document<'d>, signed_info: usize) -> Option<SignedInfoProfile<'d>> {
+    let element = |index: usize| &doc.elements[index];
+    let algorithm = |index: usize| element(index).attr("Algorithm");
+    let [c14n, method, reference] = exactly(
+        doc,
+        signed_info,
+        ["CanonicalizationMethod", "SignatureMethod", "Reference"],
+    )?;
+    let [transforms, digest, digest_value] = exactly(doc, reference, ["Transforms", "DigestMethod", "DigestValue"])?;
+    let [enveloped, transform_c14n] = exactly(doc, transforms, ["Transform", "Transform"])?;
+    let childless = [method, enveloped, digest, digest_value];
+    if !element(signed_info).is(NS_DSIG, "SignedInfo")
+        || algorithm(c14n) != Some(EXC_C14N)
+        || algorithm(enveloped) != Some(ENVELOPED)
+        || algorithm(transform_c14n) != Some(EXC_C14N)
+        || childless.iter().any(|&i| !element(i).children.is_empty())
+    {
+        return None;
+    }
+    let signature_method = algorithm(method).filter(|m| rsa_digest(m).is_some())?;
+    let digest_method = algorithm(digest).filter(|m| digest_method(m).is_some())?;
+    Some(SignedInfoProfile {
+        c14n_prefixes: inclusive_prefixes(doc, c14n)?,
+        signature_method,
+        reference_uri: element(reference).attr("URI")?,
+        transform_prefixes: inclusive_prefixes(doc, transform_c14n)?,
+        digest_method,
+        digest_value: without_whitespace(&element(digest_value).text()),
+    })
+}
+
+/// The children of `index` if they are exactly the `ds:` elements `names`, in this order.
+fn exactly<const N: usize>(doc: &Document<'_>, index: usize, names: [&str; N]) -> Option<[usize; N]> {
+    let children: &[usize] = &doc.elements[index].children;
+    let children: &[usize; N] = children.try_into().ok()?;
+    children
+        .iter()
+        .zip(names)
+        .all(|(&child, name)| doc.elements[child].is(NS_DSIG, name))
+        .then_some(*children)
+}
+
+/// The most `PrefixList` tokens the fast path canonicalises with (the SignedInfo's list is read
+/// before its signature is verified; real lists name a few prefixes).
+const MAX_INCLUSIVE_PREFIXES: usize = 32;
+
+/// The `PrefixList` of the exclusive c14n algorithm element `index`: none without parameters, the
+/// tokens of one `ec:InclusiveNamespaces PrefixList="..."` (separated by single spaces, as
+/// libxmlsec1 splits them, at most [`MAX_INCLUSIVE_PREFIXES`]), `None` for anything else.
+fn inclusive_prefixes<'d>(doc: &'d Document<'d>, index: usize) -> Option<Vec<&'d str>> {
+    match doc.elements[index].children.as_slice() {
+        [] => Some(Vec::new()),
+        &[parameters] => {
+            let parameters = &doc.elements[parameters];
+            let [attr] = parameters.attrs.as_slice() else {
+                return None;
+            };
+            if !parameters.is(NS_EXC_C14N, "InclusiveNamespaces")
+                || !parameters.children.is_empty()
+                || attr.ns.is_some()
+                || attr.local != "PrefixList"
+            {
+                return None;
+            }
+            let tokens: Vec<&str> = attr.value.split(' ').collect();
+            (tokens.len() <= MAX_INCLUSIVE_PREFIXES && tokens.iter().all(|t| !t.is_empty())).then_some(tokens)
+        }
+        _ => None,
+    }
+}
+
+/// Whether the document's IDs are resolved by libxmlsec1 (as samael registers them) exactly as the
+/// structural pass resolved them: every attribute named `ID`, in any namespace, is an ASCII NCName,
+/// and no two ID-like attributes, in any namespace, share a value.
+fn ids_are_plain(doc: &Document<'_>) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    doc.elements.iter().flat_map(|e| &e.attrs).all(|attr| {
+        let id_like = matches!(attr.local, "ID" | "Id" | "id");
+        (attr.local != "ID" || is_ascii_ncname(&attr.value)) && (!id_like || seen.insert(&*attr.value))
+    })
+}
+
+fn is_ascii_ncname(value: &str) -> bool {
+    value
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// The digest of an RSA `SignatureMethod` (SHA-1 only reaches here when allowed: the structural pass
+/// refused it otherwise).
+fn rsa_digest(algorithm: &str) -> Option<MessageDigest> {
+    match algorithm {
+        RSA_SHA1 => Some(MessageDigest::sha1()),
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => Some(MessageDigest::sha256()),
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => Some(MessageDigest::sha384()),
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => Some(MessageDigest::sha512()),
+        _ => None,
+    }
+}
+
+/// The digest of a `DigestMethod` (SHA-1 as for [`rsa_digest`]).
+fn digest_method(algorithm: &str) -> Option<MessageDigest> {
+    match algorithm {
+        DIGEST_SHA1 => Some(MessageDigest::sha1()),
+        "http://www.w3.org/2001/04/xmlenc#sha256" => Some(MessageDigest::sha256()),
+        "http://www.w3.org/2001/04/xmldsig-more#sha384" => Some(MessageDigest::sha384()),
+        "http://www.w3.org/2001/04/xmlenc#sha512" => Some(MessageDigest::sha512()),
+        _ => None,
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 verification (what libxmlsec1 does for the `rsa-*` methods).
+fn rsa_verifies(key: &PKey<Public>, digest: MessageDigest, data: &[u8], signature: &[u8]) -> bool {
+    let Ok(mut verifier) = Verifier::new(digest, key) else {
+        return false;
+    };
+    verifier.set_rsa_padding(Padding::PKCS1).is_ok() && verifier.verify_oneshot(signature, data).unwrap_or(false)
+}
+
+fn without_whitespace(text: &str) -> String {
+    text.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+}
+
 fn check_c14n(algorithm: &str) -> Result<(), SamlError> {
     match algorithm {
         EXC_C14N | C14N_10 | C14N_11 => Ok(()),
@@ -975,7 +1272,7 @@ fn key_info_certificates(doc: &Document, x509: &[usize]) -> Vec<Vec<u8>> {
     x509.iter()
         .filter_map(|&i| {
             let compact: String = doc.elements[i]
-                .text
+                .text()
                 .chars()
                 .filter(|c| !c.is_ascii_whitespace())
                 .collect();
@@ -994,4 +1291,203 @@ fn scan_error(error: ScanError) -> SamlError {
 
 fn log_refusal(error: &SamlError) {
     tracing::warn!(error = %error, "SAML response refused");
+}
+
+#[cfg(test)]
+mod tests {
+    use studio_fed_testkit::saml_idp::{SamlIdp, Sign, SignedPart};
+
+    use super::*;
+
+    const ACS: &str = "https://sp.example.test/saml/acs";
+    const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+    fn idp() -> SamlIdp {
+        SamlIdp::new("https://idp.example.test/saml").unwrap()
+    }
+
+    fn validator(idp: &SamlIdp) -> ResponseValidator {
+        ResponseValidator::builder(IdpMetadata::from_xml(&idp.metadata_xml()).unwrap())
+            .audience(ACS)
+            .acs_url(ACS)
+            .allow_idp_initiated(true)
+            .build()
+            .unwrap()
+    }
+
+    /// An enveloped signature template over `uri`, exclusive c14n with the optional prefix list.
+    fn template(uri: &str, prefixes: Option<&str>) -> String {
+        let params = prefixes
+            .map(|p| format!(r#"<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{p}"/>"#))
+            .unwrap_or_default();
+        format!(
+            concat!(
+                r#"<ds:Signature xmlns:ds="{dsig}"><ds:SignedInfo>"#,
+                r#"<ds:CanonicalizationMethod Algorithm="{c14n}">{params}</ds:CanonicalizationMethod>"#,
+                r#"<ds:SignatureMethod Algorithm="{sig}"/><ds:Reference URI="{uri}"><ds:Transforms>"#,
+                r#"<ds:Transform Algorithm="{enveloped}"/><ds:Transform Algorithm="{c14n}">{params}</ds:Transform>"#,
+                r#"</ds:Transforms><ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue>"#,
+                r#"</ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue></ds:Signature>"#,
+            ),
+            dsig = NS_DSIG,
+            c14n = EXC_C14N,
+            params = params,
+            sig = RSA_SHA256,
+            uri = uri,
+            enveloped = ENVELOPED,
+            digest = SHA256,
+        )
+    }
+
+    /// Signs `xml` (with one template) with libxmlsec1, as an IdP would.
+    fn sign(idp: &SamlIdp, xml: &str) -> String {
+        let key = idp.signing_key().private_key().private_key_to_der().unwrap();
+        Crypto::sign_xml(xml, &key).unwrap()
+    }
+
+    /// The fast path's verdict on the document's only signature (`None`: not of its profile).
+    fn fast(validator: &ResponseValidator, xml: &str) -> Option<Result<String, ()>> {
+        let doc = xml::scan(xml).unwrap();
+        let signature = doc.find_all(NS_DSIG, "Signature")[0];
+        let target = doc.elements[signature].parent.unwrap();
+        let signature = EnvelopedSignature::read(&doc, signature, target)?;
+        if !(xml::c14n_accepts_namespaces(&doc) && ids_are_plain(&doc)) {
+            return None;
+        }
+        Some(validator.verify_enveloped(&doc, &signature).map_err(|Unverified| ()))
+    }
+
+    /// The fast path agrees with libxmlsec1: the same pre-digest bytes, or both refuse.
+    #[track_caller]
+    fn assert_same_verdict(validator: &ResponseValidator, xml: &str) -> Option<String> {
+        let ours = fast(validator, xml).expect("of the fast path's profile");
+        let libxmlsec1 = validator.verify_with_xmlsec(xml).map_err(|Unverified| ());
+        assert_eq!(ours, libxmlsec1, "{xml}");
+        ours.ok()
+    }
+
+    /// Documents exercising canonicalisation: namespaces declared, unused, rebound, undeclared
+    /// (`xmlns=""`), used only by attributes; attribute order across namespaces; escapes; CDATA,
+    /// comments, character references, non-ASCII; empty elements; whitespace.
+    const ROOT: &str = concat!(
+        r#"<r:Root xmlns:r="urn:r" xmlns="urn:default" xmlns:unused="urn:unused" ID="_root" b="2" a="1" r:z="x">"#,
+        "{sig}",
+        r#"<child attr="tab&#9;nl&#10;cr&#13;q&quot;lt&lt;gt&gt;amp&amp;" other='a"b'>"#,
+        "text &amp; &lt; &gt; &#13; \u{e9} \u{2713}<![CDATA[ <cdata> & ]]><!-- comment -->after</child>",
+        r#"<plain xmlns=""><deeper/><r:back/></plain><r:empty/><d><n xmlns=""><deep/></n></d>"#,
+        r#"<other xmlns:r="urn:r2"><r:x r:y="1"/></other>"#,
+        r#"<x xml:lang="en" xmlns:b="urn:b" b:attr="v" r:attr="w" attr="u" xmlns:a="urn:a" a:attr="t"/>"#,
+        "\n  <ws>  </ws>\n</r:Root>",
+    );
+
+    const NESTED: &str = concat!(
+        r#"<outer xmlns="urn:o" xmlns:s="urn:s" xmlns:xs="http://www.w3.org/2001/XMLSchema""#,
+        r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="_out"><pre/>"#,
+        r#"<s:Signed ID="_in">{sig}<value xsi:type="xs:string">v</value><s:k><inner xmlns="">i</inner></s:k>"#,
+        r#"<s:m xmlns:xs="http://www.w3.org/2001/XMLSchema"/></s:Signed></outer>"#,
+    );
+
+    #[test]
+    fn canonicalization_matches_libxmlsec1() {
+        let idp = idp();
+        let validator = validator(&idp);
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            (ROOT, "#_root", None),
+            (ROOT, "", None),
+            (ROOT, "#_root", Some("#default unused r")),
+            (NESTED, "#_in", None),
+            (NESTED, "#_in", Some("xs")),
+            (NESTED, "#_in", Some("xs #default")),
+            (NESTED, "#_in", Some("xsi xs nowhere s")),
+        ];
+        for &(document, uri, prefixes) in cases {
+            let signed = sign(&idp, &document.replace("{sig}", &template(uri, prefixes)));
+            let predigest = assert_same_verdict(&validator, &signed);
+            assert!(predigest.is_some(), "libxmlsec1 verifies its own signature: {signed}");
+
+            // Spellings a parser reads the same way: still verified, to the same bytes.
+            let respelled = signed
+                .replace("\n  <ws>", "\r\n  <ws>")
+                .replace(">after<", ">aft&#101;r<")
+                .replace(r#"attr="u""#, "attr = 'u'");
+            assert_eq!(assert_same_verdict(&validator, &respelled), predigest);
+
+            // A change to signed content: both refuse.
+            let tampered = signed.replace(">after<", ">afteR<").replace(">v<", ">w<");
+            assert_eq!(assert_same_verdict(&validator, &tampered), None);
+        }
+    }
+
+    #[test]
+    fn identity_provider_responses_take_the_fast_path() {
+        let idp = idp();
+        let validator = validator(&idp);
+        for sign in [Sign::Both, Sign::Response, Sign::Assertion] {
+            let response = idp
+                .response()
+                .destination(ACS)
+                .audience(ACS)
+                .attribute("https://aws.amazon.com/SAML/Attributes/RoleSessionName", ["a&b <c>"])
+                .sign(sign)
+                .build()
+                .unwrap();
+            let xml = response.xml();
+            let doc = xml::scan(xml).unwrap();
+            let structure = validator.check_structure(&doc).unwrap();
+            for signature in doc.find_all(NS_DSIG, "Signature") {
+                let target = doc.elements[signature].parent.unwrap();
+                assert!(EnvelopedSignature::read(&doc, signature, target).is_some());
+            }
+            assert!(xml::c14n_accepts_namespaces(&doc) && ids_are_plain(&doc));
+            let ours = validator.verify_signatures(xml, &doc, &structure).ok();
+            let libxmlsec1 = validator.verify_with_xmlsec(xml).ok();
+            assert!(ours.is_some());
+            assert_eq!(ours, libxmlsec1, "{sign:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn other_profiles_are_verified_by_libxmlsec1() {
+        let idp = idp();
+        let validator = validator(&idp);
+        // Inclusive c14n for SignedInfo and the reference, with an unused namespace in scope (only
+        // the Response signed: inclusive c14n of an Assertion depends on the Response around it).
+        let inclusive = idp
+            .response()
+            .destination(ACS)
+            .audience(ACS)
+            .sign(Sign::Response)
+            .before_signing(|part, xml| {
+                *xml = xml.replace(EXC_C14N, C14N_10);
+                if part == SignedPart::Response {
+                    *xml = xml.replacen("<samlp:Response ", r#"<samlp:Response xmlns:u="urn:unused" "#, 1);
+                }
+            })
+            .build()
+            .unwrap();
+        let doc = xml::scan(inclusive.xml()).unwrap();
+        let signature = doc.find_all(NS_DSIG, "Signature")[0];
+        assert!(EnvelopedSignature::read(&doc, signature, 0).is_none());
+        let assertion = validator.validate_post(&inclusive.base64(), &[]).await.unwrap();
+        assert_eq!(assertion.signed_scope, SignedScope::Response);
+
+        // ... and tampering is still refused there.
+        let tampered = inclusive.mutate(|xml| *xml = xml.replace(">user<", ">admin<"));
+        assert_eq!(
+            validator.validate_post(&tampered.base64(), &[]).await,
+            Err(SamlError::SignatureInvalid)
+        );
+    }
+
+    #[test]
+    fn a_signature_is_checked_against_every_metadata_key() {
+        let idp = idp();
+        let other = idp.with_rogue_key().unwrap();
+        let mut metadata = validator(&other);
+        metadata.keys.insert(0, validator(&idp).keys[0].clone()); // the signing key last
+        let signed = sign(&other, &ROOT.replace("{sig}", &template("#_root", None)));
+        assert!(fast(&metadata, &signed).unwrap().is_ok());
+        assert!(fast(&validator(&idp), &signed).unwrap().is_err());
+    }
 }
