@@ -4,7 +4,8 @@
 //!   signing certificate, since nothing could then be verified (fail closed).
 //! - [`ResponseValidator`] validates HTTP-POST binding responses ([`ResponseValidator::validate_post`]):
 //!   only the metadata's certificates are trusted, data is read only from what the signature
-//!   covered (libxmlsec1 pre-digest output, parsed once), and every failure is a specific
+//!   covered (the pre-digest bytes, verified against the metadata keys parsed once, or by
+//!   libxmlsec1 for less common signature profiles), and every failure is a specific
 //!   [`SamlError`] whose message never contains the assertion's contents.
 //!
 //! What is refused, with the variant returned: DOCTYPE/entities ([`SamlError::Doctype`]), inputs over
