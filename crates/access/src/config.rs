@@ -27,6 +27,7 @@
 //! domain = "d-abc123"
 //! execution_role = "arn:aws:iam::111122223333:role/data-science-data-scientist" # for just-in-time profiles
 //! persona = "data-scientist"
+//! idp_groups = ["6f1c9a4e-2b7d-4e3a-9c81-5d2f0b7a3e64"] # team values meaning this team (default: its name)
 //!
 //! [jit]
 //! enabled = true
@@ -200,6 +201,24 @@ pub struct TeamSection {
     pub execution_role: Option<String>,
     /// The persona tag of profiles created just in time.
     pub persona: Option<String>,
+    /// The values of the team attribute or claim that mean this team, as the identity provider
+    /// sends them: Entra ID group object ids, Keycloak group paths (`/ml/vision`), Okta group
+    /// names. When empty, the team's own name is the one value; when set, only these values
+    /// select the team (not its name). A value may select one team only.
+    #[serde(default)]
+    pub idp_groups: Vec<String>,
+}
+
+impl TeamSection {
+    /// The team attribute or claim values that select the team named `name`: its `idp_groups`, or
+    /// its name when there are none.
+    pub fn team_values<'a>(&'a self, name: &'a str) -> Vec<&'a str> {
+        if self.idp_groups.is_empty() {
+            vec![name]
+        } else {
+            self.idp_groups.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 /// `[jit]`.
@@ -502,6 +521,20 @@ impl GatewayConfig {
                 "profiles.template {template:?} may only use {{username}} and {{team}}"
             ));
         }
+        let mut selects: BTreeMap<&str, &str> = BTreeMap::new();
+        for (team, section) in &self.teams {
+            for value in section.team_values(team) {
+                if value.trim().is_empty() {
+                    return fail(format!("teams.{team}.idp_groups has an empty value"));
+                }
+                if let Some(other) = selects.insert(value, team) {
+                    return fail(format!(
+                        "the team value {value:?} selects both teams {other:?} and {team:?}; give each \
+                         team distinct idp_groups"
+                    ));
+                }
+            }
+        }
         if self.jit.enabled && !self.teams.values().any(|t| t.execution_role.is_some()) {
             return fail("jit.enabled is true but no team has an execution_role for new profiles".into());
         }
@@ -612,6 +645,26 @@ metadata_file = "idp.xml"
         assert_eq!(config.replay.store, ReplayStore::Dynamodb);
     }
 
+    #[test]
+    fn idp_groups_replace_the_team_name() {
+        let config = load(
+            BASE,
+            &[
+                (
+                    "STUDIO_FED__TEAMS__VISION__IDP_GROUPS",
+                    r#"["/ml/vision", "/ml/vision-interns"]"#,
+                ),
+                ("STUDIO_FED__TEAMS__NLP__DOMAIN", "d-abc123"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            config.teams["vision"].team_values("vision"),
+            ["/ml/vision", "/ml/vision-interns"]
+        );
+        assert_eq!(config.teams["nlp"].team_values("nlp"), ["nlp"]);
+    }
+
     /// A configuration text, environment variables, and what the error must say.
     type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
 
@@ -638,6 +691,27 @@ metadata_file = "idp.xml"
             ),
             (BASE, &[("STUDIO_FED__JIT__ENABLED", "true")], "execution_role"),
             (BASE, &[("STUDIO_FED__GATEWAY__LISTN", "x")], "unknown field `listn`"),
+            (
+                BASE,
+                &[
+                    ("STUDIO_FED__TEAMS__VISION__IDP_GROUPS", r#"["/ml/vision"]"#),
+                    ("STUDIO_FED__TEAMS__NLP__IDP_GROUPS", r#"["/ml/nlp", "/ml/vision"]"#),
+                ],
+                "selects both teams",
+            ),
+            (
+                BASE,
+                &[
+                    ("STUDIO_FED__TEAMS__VISION__DOMAIN", "d-abc123"),
+                    ("STUDIO_FED__TEAMS__NLP__IDP_GROUPS", r#"["vision"]"#),
+                ],
+                "selects both teams",
+            ),
+            (
+                BASE,
+                &[("STUDIO_FED__TEAMS__VISION__IDP_GROUPS", r#"[" "]"#)],
+                "empty value",
+            ),
             (
                 "[gateway]\npublic_url = \"https://x.test\"\n[profiles]\ndefault_domain = \"d-a\"\n",
                 &[],

@@ -44,6 +44,20 @@ pub enum Refusal {
         /// Its configured name.
         name: String,
     },
+    /// The identity provider left the team attribute or claim out because the user is in too many
+    /// groups, and sent a link to look them up instead (Entra ID's groups overage: more than 150
+    /// groups in a SAML assertion, 200 in a token). The gateway does not look groups up, and never
+    /// gives such a login a team some other way.
+    #[error(
+        "the identity provider left `{name}` out of the login because the user is in too many \
+         groups (Entra ID sends at most 150 groups in SAML and 200 in tokens), so the login's team \
+         is unknown; in Entra ID, emit only the groups assigned to the application (group claim \
+         \"Groups assigned to the application\") or use app roles as the team"
+    )]
+    GroupsOverage {
+        /// The configured team attribute or claim.
+        name: String,
+    },
     /// The login names a domain that is not on the allowlist.
     #[error("the login asks for domain {domain:?}, which is not on the gateway's domain allowlist")]
     DomainNotAllowed {
@@ -122,6 +136,7 @@ impl Refusal {
             Refusal::RateLimited { .. } => "rate_limited",
             Refusal::BadRequest(_) => "bad_request",
             Refusal::MissingAttribute { .. } => "missing_attribute",
+            Refusal::GroupsOverage { .. } => "groups_overage",
             Refusal::DomainNotAllowed { .. } => "domain_not_allowed",
             Refusal::NoDomain(_) => "no_domain",
             Refusal::InvalidProfileName { .. } => "invalid_profile_name",

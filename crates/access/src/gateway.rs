@@ -305,7 +305,12 @@ impl Gateway {
     }
 }
 
-/// The user, teams and domain of a validated SAML assertion.
+/// The attribute Entra ID sends instead of the groups when the user is in more than 150 groups:
+/// a link to look them up in Microsoft Graph (its groups overage).
+pub(crate) const SAML_GROUPS_OVERAGE_ATTRIBUTE: &str = "http://schemas.microsoft.com/claims/groups.link";
+
+/// The user, teams and domain of a validated SAML assertion. A mapped team attribute that is
+/// absent while [`SAML_GROUPS_OVERAGE_ATTRIBUTE`] is present marks the login's groups overage.
 pub(crate) fn saml_identity(section: &SamlSection, assertion: &ValidatedAssertion) -> Result<Identity, Refusal> {
     let missing = |name: &str| Refusal::MissingAttribute {
         what: "attribute",
@@ -317,19 +322,30 @@ pub(crate) fn saml_identity(section: &SamlSection, assertion: &ValidatedAssertio
         single(assertion.attribute(&section.user_attribute), &section.user_attribute)?
             .ok_or_else(|| missing(&section.user_attribute))?
     };
-    let teams = section
-        .team_attribute
-        .as_deref()
-        .map(|name| assertion.attribute(name).to_vec())
-        .unwrap_or_default();
+    let (teams, groups_overage) = match section.team_attribute.as_deref() {
+        None => (Vec::new(), None),
+        Some(name) => match assertion.attributes.get(name) {
+            Some(values) => (values.clone(), None),
+            None if assertion.attributes.contains_key(SAML_GROUPS_OVERAGE_ATTRIBUTE) => {
+                (Vec::new(), Some(name.to_owned()))
+            }
+            None => (Vec::new(), None),
+        },
+    };
     let domain = match section.domain_attribute.as_deref() {
         Some(name) => single(assertion.attribute(name), name)?,
         None => None,
     };
-    Ok(Identity { user, teams, domain })
+    Ok(Identity {
+        user,
+        teams,
+        domain,
+        groups_overage,
+    })
 }
 
-/// The user, teams and domain of a validated ID token.
+/// The user, teams and domain of a validated ID token. A mapped team claim that is absent while
+/// the token says it is held elsewhere marks the login's groups overage.
 pub(crate) fn oidc_identity(section: &OidcSection, token: &ValidatedIdToken) -> Result<Identity, Refusal> {
     let string_claim = |name: &str| -> Result<Option<String>, Refusal> {
         match token.claim(name) {
@@ -342,16 +358,38 @@ pub(crate) fn oidc_identity(section: &OidcSection, token: &ValidatedIdToken) -> 
         what: "claim",
         name: section.user_claim.clone(),
     })?;
-    let teams = match section.team_claim.as_deref().and_then(|name| token.claim(name)) {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(values)) => values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-        _ => Vec::new(),
+    let (teams, groups_overage) = match section.team_claim.as_deref() {
+        None => (Vec::new(), None),
+        Some(name) => match token.claim(name) {
+            Some(Value::String(s)) => (vec![s.clone()], None),
+            Some(Value::Array(values)) => (
+                values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                None,
+            ),
+            None | Some(Value::Null) if claim_held_elsewhere(token, name) => (Vec::new(), Some(name.to_owned())),
+            _ => (Vec::new(), None),
+        },
     };
     let domain = match section.domain_claim.as_deref() {
         Some(name) => string_claim(name)?,
         None => None,
     };
-    Ok(Identity { user, teams, domain })
+    Ok(Identity {
+        user,
+        teams,
+        domain,
+        groups_overage,
+    })
+}
+
+/// Whether the token says that its claim `name` is held elsewhere instead: an OpenID Connect
+/// distributed claim (`_claim_names` names it), which is how Entra ID's groups overage arrives in
+/// tokens of the authorization-code flow, with `_claim_sources` pointing at Microsoft Graph.
+fn claim_held_elsewhere(token: &ValidatedIdToken, name: &str) -> bool {
+    token
+        .claim("_claim_names")
+        .and_then(Value::as_object)
+        .is_some_and(|names| names.contains_key(name))
 }
 
 /// At most one value.

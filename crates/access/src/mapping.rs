@@ -3,8 +3,12 @@
 //! - The **domain** comes from the login only if it is on `profiles.allowed_domains` (a login
 //!   naming another domain is refused, never redirected elsewhere); otherwise from the team's
 //!   configured domain, otherwise from `profiles.default_domain`.
-//! - The **team** is the login's team value that is a configured team; without a team attribute,
-//!   the one team configured for the domain.
+//! - The **team** is the configured team that one of the login's team values selects: a value
+//!   selects a team by its name, or, when the team lists `idp_groups` (Entra ID group object ids,
+//!   Keycloak group paths), by one of those instead. Without team values, the team is the one team
+//!   configured for the domain. A login whose identity provider left its team values out because
+//!   the user is in too many groups (Entra ID's groups overage) is refused: it never gets a team
+//!   some other way.
 //! - The **profile name** is the template with `{username}` and `{team}` replaced, and must be a
 //!   valid Studio user profile name.
 
@@ -22,6 +26,10 @@ pub struct Identity {
     pub teams: Vec<String>,
     /// The domain the login names, when a domain attribute or claim is mapped and present.
     pub domain: Option<String>,
+    /// The team attribute or claim the identity provider left out because the user is in too
+    /// many groups, and said so (Entra ID's groups overage); `None` otherwise. Such a login is
+    /// refused with [`Refusal::GroupsOverage`].
+    pub groups_overage: Option<String>,
 }
 
 /// The profile a login may open.
@@ -42,6 +50,8 @@ pub struct ProfileRules {
     allowed_domains: Vec<String>,
     default_domain: Option<String>,
     teams: BTreeMap<String, TeamSection>,
+    /// Team value (a team name or one of its `idp_groups`) → team name.
+    selects: BTreeMap<String, String>,
 }
 
 impl ProfileRules {
@@ -52,6 +62,15 @@ impl ProfileRules {
             allowed_domains: config.profiles.allowed_domains.clone(),
             default_domain: config.profiles.default_domain.clone(),
             teams: config.teams.clone(),
+            selects: config
+                .teams
+                .iter()
+                .flat_map(|(name, team)| {
+                    team.team_values(name)
+                        .into_iter()
+                        .map(move |value| (value.to_owned(), name.clone()))
+                })
+                .collect(),
         }
     }
 
@@ -62,6 +81,9 @@ impl ProfileRules {
 
     /// Decides the profile `identity` may open.
     pub fn target(&self, identity: &Identity) -> Result<Target, Refusal> {
+        if let Some(name) = &identity.groups_overage {
+            return Err(Refusal::GroupsOverage { name: name.clone() });
+        }
         if let Some(domain) = &identity.domain
             && !self.allowed_domains.contains(domain)
         {
@@ -69,12 +91,14 @@ impl ProfileRules {
                 domain: domain.chars().take(64).collect(),
             });
         }
-        let known: Vec<&str> = identity
+        let mut known: Vec<&str> = identity
             .teams
             .iter()
+            .filter_map(|value| self.selects.get(value))
             .map(String::as_str)
-            .filter(|t| self.teams.contains_key(*t))
             .collect();
+        known.sort_unstable();
+        known.dedup();
         let team_domain = |team: &str| self.teams.get(team).and_then(|t| t.domain.as_deref());
         let domain = identity
             .domain
@@ -140,6 +164,11 @@ mod tests {
     use super::*;
 
     fn rules(extra: &str) -> ProfileRules {
+        rules_with(extra, &[])
+    }
+
+    /// The rules with `extra` in `[profiles]` and `vars` as environment overrides.
+    fn rules_with(extra: &str, vars: &[(&str, &str)]) -> ProfileRules {
         let text = format!(
             r#"
 [gateway]
@@ -157,7 +186,8 @@ client_id = "gw"
 domain_claim = "domain"
 "#
         );
-        ProfileRules::new(&GatewayConfig::from_toml_with_env(&text, []).unwrap())
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        ProfileRules::new(&GatewayConfig::from_toml_with_env(&text, vars).unwrap())
     }
 
     fn identity(user: &str, teams: &[&str], domain: Option<&str>) -> Identity {
@@ -165,6 +195,7 @@ domain_claim = "domain"
             user: user.into(),
             teams: teams.iter().map(|t| t.to_string()).collect(),
             domain: domain.map(str::to_owned),
+            groups_overage: None,
         }
     }
 
@@ -194,6 +225,48 @@ domain_claim = "domain"
         ));
         // Two teams and no domain: ambiguous.
         assert!(r.target(&identity("alice", &["vision", "nlp"], None)).is_err());
+    }
+
+    #[test]
+    fn idp_group_values_select_their_team_and_only_they_do() {
+        let r = rules_with(
+            r#"template = "{username}-{team}""#,
+            &[(
+                "STUDIO_FED__TEAMS__VISION__IDP_GROUPS",
+                r#"["/ml/vision", "6f1c9a4e-2b7d-4e3a-9c81-5d2f0b7a3e64"]"#,
+            )],
+        );
+        let t = r
+            .target(&identity("alice", &["/all-staff", "/ml/vision"], None))
+            .unwrap();
+        assert_eq!((t.team.as_str(), t.profile.as_str()), ("vision", "alice-vision"));
+        // Two values of the same team are one team.
+        let both = ["6f1c9a4e-2b7d-4e3a-9c81-5d2f0b7a3e64", "/ml/vision"];
+        assert_eq!(r.target(&identity("alice", &both, None)).unwrap().team, "vision");
+        // With idp_groups, the team's name no longer selects it; other teams keep their name.
+        assert!(matches!(
+            r.target(&identity("alice", &["vision"], None)),
+            Err(Refusal::NoDomain(_))
+        ));
+        assert_eq!(r.target(&identity("alice", &["nlp"], None)).unwrap().team, "nlp");
+        // Values are compared exactly: no prefix or case folding.
+        assert!(
+            r.target(&identity("alice", &["/ML/vision", "ml/vision"], None))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_groups_overage_is_refused_even_when_a_team_could_be_guessed() {
+        let r = rules(r#"default_domain = "d-team1""#);
+        let mut login = identity("alice", &[], Some("d-team1"));
+        assert_eq!(r.target(&login).unwrap().team, "vision");
+        login.groups_overage = Some("groups".into());
+        let refusal = r.target(&login).unwrap_err();
+        assert_eq!(
+            (refusal.code(), refusal.status().as_u16()),
+            ("groups_overage".to_owned(), 403)
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! - [`saml_idp`]: a SAML identity provider that signs Responses and Assertions;
 //! - [`oidc_op`]: an OpenID Provider with discovery, JWKS rotation and the
 //!   authorization-code + PKCE flow;
-//! - [`tls`]: self-signed root → intermediate → leaf chains served over TLS.
+//! - [`tls`]: self-signed root → intermediate → leaf chains served over TLS;
+//! - [`vendors`]: the attribute and claim shapes of Entra ID, IAM Identity Center, Okta, Keycloak
+//!   and Cognito, signed at test time by the SAML IdP and the OpenID Provider.
 #![forbid(unsafe_code)]
 
 pub mod emulator;
@@ -17,3 +19,4 @@ pub mod oidc_op;
 pub mod proxy;
 pub mod saml_idp;
 pub mod tls;
+pub mod vendors;
