@@ -329,7 +329,8 @@ pub(crate) fn saml_identity(section: &SamlSection, assertion: &ValidatedAssertio
             None if assertion.attributes.contains_key(SAML_GROUPS_OVERAGE_ATTRIBUTE) => {
                 (Vec::new(), Some(name.to_owned()))
             }
-            None => (Vec::new(), None),
+            // A mapped team attribute decides the team: without it, the login gets none.
+            None => return Err(missing(name)),
         },
     };
     let domain = match section.domain_attribute.as_deref() {
@@ -367,7 +368,18 @@ pub(crate) fn oidc_identity(section: &OidcSection, token: &ValidatedIdToken) -> 
                 None,
             ),
             None | Some(Value::Null) if claim_held_elsewhere(token, name) => (Vec::new(), Some(name.to_owned())),
-            _ => (Vec::new(), None),
+            // A mapped team claim decides the team: without it, the login gets none.
+            None | Some(Value::Null) => {
+                return Err(Refusal::MissingAttribute {
+                    what: "claim",
+                    name: name.to_owned(),
+                });
+            }
+            Some(_) => {
+                return Err(Refusal::BadRequest(format!(
+                    "the claim `{name}` is not a string or an array"
+                )));
+            }
         },
     };
     let domain = match section.domain_claim.as_deref() {
