@@ -173,7 +173,7 @@ async fn every_id_token_threat_is_refused_through_the_callback() {
 }
 
 #[tokio::test]
-async fn a_user_outside_every_configured_team_is_refused() {
+async fn a_user_outside_every_configured_team_or_without_teams_is_refused() {
     let o = setup().await;
     o.op.set_user(
         User::new("00u9")
@@ -185,5 +185,13 @@ async fn a_user_outside_every_configured_team_is_refused() {
     assert_eq!(
         (answer.status().as_u16(), error_code(&answer)),
         (403, "no_domain".into())
+    );
+    // No groups claim at all: the mapped team claim decides, so no team is guessed.
+    o.op.set_user(User::new("00u8").claim("preferred_username", json!(USER)));
+    let (url, cookie) = start_login(&o.gw).await;
+    let answer = callback(&url, Some(&cookie)).await;
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (403, "missing_attribute".into())
     );
 }
