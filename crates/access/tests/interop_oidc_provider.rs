@@ -610,7 +610,7 @@ rate_limit_burst = 1000
         domain = w.domain,
         issuer = op.issuer,
     );
-    let gw = start_gateway_on(listener, &config, w.emulator.sdk_config()).await;
+    let gw = start_gateway_on(listener, &config, w.emulator.sdk_config(), None).await;
     Interop { w, op, gw }
 }
 

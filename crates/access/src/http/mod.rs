@@ -117,6 +117,50 @@ fn redirect(login: &Login, extra_cookie: Option<String>) -> Response {
     response
 }
 
+/// The login method is not configured on this gateway.
+fn not_enabled(gateway: &Gateway, method: &'static str, ip: IpAddr) -> Response {
+    let refusal = Refusal::BadRequest(format!(
+        "{} login is not enabled on this gateway",
+        method.to_uppercase()
+    ));
+    gateway.audit_refusal(method, Some(ip), &refusal);
+    refusal_response(&refusal)
+}
+
+/// `303 See Other` to the identity provider, setting the pending-login cookie; or the refusal.
+fn to_identity_provider(
+    gateway: &Gateway,
+    method: &'static str,
+    ip: IpAddr,
+    started: Result<(url::Url, String), Refusal>,
+) -> Response {
+    match started {
+        Ok((url, cookie)) => {
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url.as_str())]).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                headers.insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(refusal) => {
+            gateway.audit_refusal(method, Some(ip), &refusal);
+            refusal_response(&refusal)
+        }
+    }
+}
+
+/// Every `Cookie` header, joined (HTTP/2 may send one per cookie).
+fn cookie_header(headers: &http::HeaderMap) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join("; "))
+}
+
 /// The refusal's status, its code in [`ERROR_HEADER`], and a short page with the message.
 pub(crate) fn refusal_response(refusal: &Refusal) -> Response {
     let code = refusal.code();

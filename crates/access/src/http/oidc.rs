@@ -2,12 +2,12 @@
 //! and the PKCE verifier bound to the browser by a signed, HttpOnly, SameSite=Lax cookie.
 
 use axum::extract::{Extension, State};
-use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use http::{HeaderMap, HeaderValue, Uri, header};
 use studio_fed_federation::oidc::PendingLogin;
 use time::{Duration, OffsetDateTime};
 
-use super::{ClientIp, redirect, refusal_response};
+use super::{ClientIp, cookie_header, not_enabled, redirect, refusal_response, to_identity_provider};
 use crate::gateway::{OidcLogin, oidc_identity};
 use crate::mapping::Identity;
 use crate::{Gateway, LoginMethod, Refusal};
@@ -21,15 +21,9 @@ const SAME_SITE: &str = "Lax";
 /// How long a login may take at the provider.
 const LOGIN_TIMEOUT: Duration = Duration::minutes(10);
 
-fn not_enabled(gateway: &Gateway, ip: std::net::IpAddr) -> Response {
-    let refusal = Refusal::BadRequest("OIDC login is not enabled on this gateway".into());
-    gateway.audit_refusal("oidc", Some(ip), &refusal);
-    refusal_response(&refusal)
-}
-
 pub(super) async fn login(State(gateway): State<Gateway>, Extension(ClientIp(ip)): Extension<ClientIp>) -> Response {
     let Some(oidc) = &gateway.inner.oidc else {
-        return not_enabled(&gateway, ip);
+        return not_enabled(&gateway, "oidc", ip);
     };
     let scopes: Vec<&str> = oidc.section.scopes.iter().map(String::as_str).collect();
     let started = oidc
@@ -46,21 +40,7 @@ pub(super) async fn login(State(gateway): State<Gateway>, Extension(ClientIp(ip)
             )?;
             Ok((url, cookie))
         });
-    match started {
-        Ok((url, cookie)) => {
-            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url.as_str())]).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
-                headers.insert(header::SET_COOKIE, cookie);
-            }
-            response
-        }
-        Err(refusal) => {
-            gateway.audit_refusal("oidc", Some(ip), &refusal);
-            refusal_response(&refusal)
-        }
-    }
+    to_identity_provider(&gateway, "oidc", ip, started)
 }
 
 pub(super) async fn callback(
@@ -70,14 +50,10 @@ pub(super) async fn callback(
     uri: Uri,
 ) -> Response {
     let Some(oidc) = &gateway.inner.oidc else {
-        return not_enabled(&gateway, ip);
+        return not_enabled(&gateway, "oidc", ip);
     };
-    let cookie_header = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let query = uri.query().unwrap_or_default().to_owned();
-    let identity = callback_identity(&gateway, oidc, cookie_header, query).await;
+    let identity = callback_identity(&gateway, oidc, cookie_header(&headers), query).await;
     let cookies = &gateway.inner.cookies;
     // The pending login is used once, whatever the outcome.
     let clear = cookies.clear_cookie(COOKIE, COOKIE_PATH, SAME_SITE);

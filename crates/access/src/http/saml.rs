@@ -14,12 +14,12 @@ use std::io::Write as _;
 
 use axum::body::Body;
 use axum::extract::{Extension, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use flate2::Compression;
 use flate2::write::DeflateEncoder;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, header};
 use serde::{Deserialize, Serialize};
 use studio_fed_federation::saml::SamlError;
 use time::format_description::FormatItem;
@@ -27,7 +27,7 @@ use time::macros::format_description;
 use time::{Duration, OffsetDateTime, UtcOffset};
 use url::Url;
 
-use super::{ClientIp, redirect, refusal_response};
+use super::{ClientIp, cookie_header, not_enabled, redirect, refusal_response, to_identity_provider};
 use crate::cookie::CookieSigner;
 use crate::gateway::{SamlLogin, saml_identity};
 use crate::{Gateway, LoginMethod, Refusal};
@@ -54,22 +54,6 @@ struct PendingRequest {
     id: String,
     /// Until when (Unix seconds) an answer is accepted.
     exp: i64,
-}
-
-fn not_enabled(gateway: &Gateway, ip: std::net::IpAddr) -> Response {
-    let refusal = Refusal::BadRequest("SAML login is not enabled on this gateway".into());
-    gateway.audit_refusal("saml", Some(ip), &refusal);
-    refusal_response(&refusal)
-}
-
-/// Every `Cookie` header, joined (HTTP/2 may send one per cookie).
-fn cookie_header(headers: &HeaderMap) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    (!values.is_empty()).then(|| values.join("; "))
 }
 
 /// The unexpired requests of the cookie. A missing, expired or forged cookie holds none: the ACS
@@ -183,23 +167,10 @@ pub(super) async fn login(
     headers: HeaderMap,
 ) -> Response {
     let Some(saml) = &gateway.inner.saml else {
-        return not_enabled(&gateway, ip);
+        return not_enabled(&gateway, "saml", ip);
     };
-    match start_login(&gateway, saml, &headers, OffsetDateTime::now_utc()) {
-        Ok((url, cookie)) => {
-            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url.as_str())]).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
-                headers.insert(header::SET_COOKIE, cookie);
-            }
-            response
-        }
-        Err(refusal) => {
-            gateway.audit_refusal("saml", Some(ip), &refusal);
-            refusal_response(&refusal)
-        }
-    }
+    let started = start_login(&gateway, saml, &headers, OffsetDateTime::now_utc());
+    to_identity_provider(&gateway, "saml", ip, started)
 }
 
 /// The `SAMLResponse` of a form body: exactly one, and only the binding's fields.
@@ -234,7 +205,7 @@ pub(super) async fn acs(
     body: Body,
 ) -> Response {
     let Some(saml) = &gateway.inner.saml else {
-        return not_enabled(&gateway, ip);
+        return not_enabled(&gateway, "saml", ip);
     };
     let max = gateway.config().limits.max_body_bytes;
     let cookies = &gateway.inner.cookies;

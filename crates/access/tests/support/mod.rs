@@ -112,30 +112,7 @@ pub async fn start_gateway(
     replay: Option<Arc<dyn ReplayCache>>,
 ) -> TestGateway {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let config = GatewayConfig::from_toml_with_env(&config.replace("{URL}", &url), []).expect("config");
-    let audit = Arc::new(MemoryAudit::new());
-    let mut builder = Gateway::builder(config, sdk_config.clone()).audit(audit.clone());
-    if let Some(replay) = replay {
-        builder = builder.replay_cache(replay);
-    }
-    let gateway = builder.build().await.expect("gateway");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let served = gateway.clone();
-    let task = tokio::spawn(async move {
-        server::serve(listener, served, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    TestGateway {
-        url,
-        gateway,
-        audit,
-        stop: Some(stop),
-        task: Some(task),
-    }
+    start_gateway_on(listener, config, sdk_config, replay).await
 }
 
 /// A SAML gateway configuration for one team `vision` in `domain`, clients from 127.0.0.0/8.
@@ -226,15 +203,20 @@ pub fn error_code(response: &reqwest::Response) -> String {
 
 /// Starts a gateway for `config` on a listener the caller already bound (so its URL can be
 /// registered elsewhere first, e.g. as a redirect URI at an OpenID Provider it discovers on start).
-pub async fn start_gateway_on(listener: TcpListener, config: &str, sdk_config: &aws_config::SdkConfig) -> TestGateway {
+pub async fn start_gateway_on(
+    listener: TcpListener,
+    config: &str,
+    sdk_config: &aws_config::SdkConfig,
+    replay: Option<Arc<dyn ReplayCache>>,
+) -> TestGateway {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let config = GatewayConfig::from_toml_with_env(&config.replace("{URL}", &url), []).expect("config");
     let audit = Arc::new(MemoryAudit::new());
-    let gateway = Gateway::builder(config, sdk_config.clone())
-        .audit(audit.clone())
-        .build()
-        .await
-        .expect("gateway");
+    let mut builder = Gateway::builder(config, sdk_config.clone()).audit(audit.clone());
+    if let Some(replay) = replay {
+        builder = builder.replay_cache(replay);
+    }
+    let gateway = builder.build().await.expect("gateway");
     let (stop, stopped) = oneshot::channel::<()>();
     let served = gateway.clone();
     let task = tokio::spawn(async move {
