@@ -12,6 +12,8 @@ use support::*;
 
 const CLIENT: &str = "studio-gateway";
 const SECRET: &str = "gateway-secret";
+/// The gateway's cookie key (base64 of 32 bytes).
+const COOKIE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 struct Oidc {
     w: World,
@@ -31,7 +33,7 @@ async fn setup() -> Oidc {
         r#"
 [gateway]
 public_url = "{{URL}}"
-cookie_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+cookie_key = "{COOKIE_KEY}"
 [network]
 allowed_cidrs = ["127.0.0.0/8"]
 [teams.vision]
@@ -193,5 +195,34 @@ async fn a_user_outside_every_configured_team_or_without_teams_is_refused() {
     assert_eq!(
         (answer.status().as_u16(), error_code(&answer)),
         (403, "missing_attribute".into())
+    );
+}
+
+/// The PKCE verifier is checked by the provider even when the state matches: a login cookie whose
+/// verifier was replaced (here re-signed with the gateway's key, as only a key holder could) is
+/// refused when the code is redeemed.
+#[tokio::test]
+async fn a_pkce_verifier_that_does_not_match_the_challenge_is_refused() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use hmac::Mac as _;
+
+    let o = setup().await;
+    let (url, cookie) = start_login(&o.gw).await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let (payload, _) = value.split_once('.').unwrap();
+    let mut envelope: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    envelope["v"]["pkce_verifier"] = json!("x".repeat(64));
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&envelope).unwrap());
+    let key = STANDARD.decode(COOKIE_KEY).unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{name}.{payload}").as_bytes());
+    let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    let forged = format!("{name}={payload}.{tag}");
+
+    let answer = callback(&url, Some(&forged)).await;
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (403, "oidc.pkce_verifier_mismatch".into())
     );
 }
