@@ -8,6 +8,7 @@ mod oidc_support;
 use std::sync::Arc;
 
 use oidc_support::*;
+use serde_json::json;
 use studio_fed_federation::oidc::{LoginFlow, OidcError, PendingLogin};
 use studio_fed_testkit::oidc_op::{MintOptions, OidcProvider, SigningAlg, User};
 
@@ -237,4 +238,29 @@ async fn every_id_token_threat_is_refused_through_the_login_flow() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn userinfo_is_read_only_about_the_id_tokens_subject() {
+    let op = start_op(SigningAlg::Rs256).await;
+    op.set_user(User::new("alice").groups(["vision"]));
+    let flow = flow_for(&op).await;
+    let signed_in = login(&flow, &op).await.unwrap();
+    let claims = flow.userinfo(&signed_in).await.unwrap();
+    assert_eq!(
+        (&claims["sub"], &claims["groups"]),
+        (&json!("alice"), &json!(["vision"]))
+    );
+
+    // An ID token about another subject than the access token's user: UserInfo is refused.
+    op.tamper_next_id_token(
+        |claims| {
+            claims.insert("sub".into(), json!("mallory"));
+        },
+        MintOptions::new(),
+    );
+    let mismatched = login(&flow, &op).await.unwrap();
+    assert_eq!(mismatched.id_token.subject, "mallory");
+    let error = flow.userinfo(&mismatched).await.unwrap_err();
+    assert_eq!(error.code(), "userinfo_refused", "{error}");
 }
