@@ -5,8 +5,9 @@
 //!   configured domain, otherwise from `profiles.default_domain`.
 //! - The **team** is the configured team that one of the login's team values selects: a value
 //!   selects a team by its name, or, when the team lists `idp_groups` (Entra ID group object ids,
-//!   Keycloak group paths), by one of those instead. Without team values, the team is the one team
-//!   configured for the domain. A login whose identity provider left its team values out because
+//!   Keycloak group paths), by one of those instead. When no team attribute or claim is mapped,
+//!   the team is the one team configured for the domain (a mapped one that is absent refuses the
+//!   login). A login whose identity provider left its team values out because
 //!   the user is in too many groups (Entra ID's groups overage) is refused: it never gets a team
 //!   some other way.
 //! - The **profile name** is the template with `{username}` and `{team}` replaced, and must be a
