@@ -108,9 +108,10 @@ impl Deployment {
 
     /// The guardrails to attach, from `[guardrails]`: the instance-type
     /// allowlist, the Studio network restriction (`studio_cidrs`) and, with
-    /// `deny_console_for_non_admins`, presigned URLs for the admin permission
-    /// set's roles only (`AWSReservedSSO_{permission_set_name}_*`, in the
-    /// deployment's account or any account when it is unknown).
+    /// `deny_console_for_non_admins` or `presigned_url_principals`, presigned
+    /// URLs for the admin permission set's roles
+    /// (`AWSReservedSSO_{permission_set_name}_*`, in the deployment's account
+    /// or any account when it is unknown) and the listed principals only.
     pub fn guardrail_list(&self) -> Result<Vec<Guardrail>, DeploymentError> {
         let g = &self.guardrails;
         let error = |field: &str, e: studio_fed_policy::Error| DeploymentError {
@@ -133,18 +134,30 @@ impl Deployment {
                     .map_err(|e| error("guardrails.studio_cidrs", e))?,
             );
         }
+        // Presigned URLs only for the admins' SSO roles and the listed principals (the gateway).
+        let mut admins = Vec::new();
         if g.deny_console_for_non_admins
             && let Some(admin) = &self.admin
         {
-            let arn = format!(
+            admins.push(format!(
                 "arn:{}:iam::{}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{}_*",
                 self.partition(),
                 self.account.as_deref().unwrap_or("*"),
                 admin.permission_set_name
-            );
+            ));
+        }
+        if !admins.is_empty() || !g.presigned_url_principals.is_empty() {
+            let field = if g.presigned_url_principals.is_empty() {
+                "guardrails.deny_console_for_non_admins"
+            } else {
+                "guardrails.presigned_url_principals"
+            };
             out.push(
-                Guardrail::presigned_url_admins_only([arn])
-                    .map_err(|e| error("guardrails.deny_console_for_non_admins", e))?,
+                Guardrail::presigned_url_allowlist()
+                    .admins(admins)
+                    .principals(g.presigned_url_principals.iter().cloned())
+                    .build()
+                    .map_err(|e| error(field, e))?,
             );
         }
         Ok(out)

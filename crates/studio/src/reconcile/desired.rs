@@ -240,22 +240,14 @@ fn field_error(field: String, message: impl ToString) -> DeploymentError {
     }
 }
 
-/// The deployment-wide guardrails ([`Deployment::guardrail_list`]), with the
-/// presigned-URL allowlist extended by `guardrails.presigned_url_principals`
-/// (in place of the admins-only guardrail, or added when there is none).
-/// Every principal must be a role of `account`, the account the deployment
-/// runs in.
+/// The deployment-wide guardrails ([`Deployment::guardrail_list`]), once every
+/// `guardrails.presigned_url_principals` role is known to be of `account`, the
+/// account the deployment runs in.
 fn deployment_guardrails(deployment: &Deployment, account: &str) -> Result<Vec<Guardrail>, DeploymentError> {
-    let mut guardrails = deployment.guardrail_list()?;
-    let principals = &deployment.guardrails.presigned_url_principals;
-    if principals.is_empty() {
-        return Ok(guardrails);
-    }
-    let field = |k: usize| format!("guardrails.presigned_url_principals[{k}]");
-    for (k, arn) in principals.iter().enumerate() {
+    for (k, arn) in deployment.guardrails.presigned_url_principals.iter().enumerate() {
         if arn.split(':').nth(4) != Some(account) {
             return Err(field_error(
-                field(k),
+                format!("guardrails.presigned_url_principals[{k}]"),
                 format!(
                     "{arn:?} is not in the account {account} the deployment runs in; presigned URLs for its domains \
                      are created by roles of that account"
@@ -263,18 +255,7 @@ fn deployment_guardrails(deployment: &Deployment, account: &str) -> Result<Vec<G
             ));
         }
     }
-    let admins_at = guardrails.iter().position(|g| g.presigned_url_principals().is_some());
-    let admins: Vec<String> = admins_at
-        .map(|i| guardrails.remove(i))
-        .and_then(|g| g.presigned_url_principals().map(<[String]>::to_vec))
-        .unwrap_or_default();
-    let allowlist = Guardrail::presigned_url_allowlist()
-        .admins(admins)
-        .principals(principals.iter().cloned())
-        .build()
-        .map_err(|e| field_error("guardrails.presigned_url_principals".to_owned(), e))?;
-    guardrails.insert(admins_at.unwrap_or(guardrails.len()), allowlist);
-    Ok(guardrails)
+    deployment.guardrail_list()
 }
 
 /// A team's roles: compute role first, then one per persona, each with the
