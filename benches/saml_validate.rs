@@ -17,31 +17,19 @@
 //! verifications, scanning, and samael's serde parse of the signed bytes.
 #![allow(missing_docs)] // criterion_group! generates an undocumented public function
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::AcceptRepeats;
 use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use studio_fed::federation::replay::{BoxFuture, ReplayCache, ReplayError};
 use studio_fed::federation::saml::{IdpMetadata, ResponseValidator};
 use studio_fed_testkit::saml_idp::SamlIdp;
 use time::OffsetDateTime;
 
 const ACS: &str = "https://studio-gateway.example.com/saml/acs";
-
-/// Accepts every assertion id, so one response can be validated repeatedly:
-/// the benchmark measures validation, not the replay store.
-struct AcceptAll;
-
-impl ReplayCache for AcceptAll {
-    fn use_once<'a>(
-        &'a self,
-        _id: &'a str,
-        _expires_at: OffsetDateTime,
-        _now: OffsetDateTime,
-    ) -> BoxFuture<'a, Result<(), ReplayError>> {
-        Box::pin(async { Ok(()) })
-    }
-}
 
 fn saml_validate(c: &mut Criterion) {
     let idp = SamlIdp::new("https://portal.sso.eu-west-1.amazonaws.com/saml/assertion/ABCDEF").expect("IdP");
@@ -62,7 +50,7 @@ fn saml_validate(c: &mut Criterion) {
         .audience(ACS)
         .acs_url(ACS)
         .allow_idp_initiated(true)
-        .replay_cache(Arc::new(AcceptAll))
+        .replay_cache(Arc::new(AcceptRepeats))
         .build()
         .expect("validator");
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");

@@ -22,34 +22,22 @@
 
 mod responder;
 
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::AcceptRepeats;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use studio_fed::access::{Gateway, GatewayConfig, server};
-use studio_fed::federation::replay::{BoxFuture, ReplayCache, ReplayError};
 use studio_fed_testkit::saml_idp::SamlIdp;
-use time::OffsetDateTime;
 
 const PUBLIC_URL: &str = "https://studio-login.example.com";
 const DOMAIN: &str = "d-bench0123abcd";
 const TEAM: &str = "vision";
 const POOL: usize = 64;
-
-/// Accepts every assertion id, so the pool of signed responses can be reused.
-struct AcceptRepeats;
-
-impl ReplayCache for AcceptRepeats {
-    fn use_once<'a>(
-        &'a self,
-        _id: &'a str,
-        _expires_at: OffsetDateTime,
-        _now: OffsetDateTime,
-    ) -> BoxFuture<'a, Result<(), ReplayError>> {
-        Box::pin(async { Ok(()) })
-    }
-}
 
 struct Options {
     seconds: u64,

@@ -355,10 +355,11 @@ pub(crate) fn oidc_identity(section: &OidcSection, token: &ValidatedIdToken) -> 
             Some(_) => Err(Refusal::BadRequest(format!("the claim `{name}` is not a string"))),
         }
     };
-    let user = string_claim(&section.user_claim)?.ok_or_else(|| Refusal::MissingAttribute {
+    let missing = |name: &str| Refusal::MissingAttribute {
         what: "claim",
-        name: section.user_claim.clone(),
-    })?;
+        name: name.to_owned(),
+    };
+    let user = string_claim(&section.user_claim)?.ok_or_else(|| missing(&section.user_claim))?;
     let (teams, groups_overage) = match section.team_claim.as_deref() {
         None => (Vec::new(), None),
         Some(name) => match token.claim(name) {
@@ -369,12 +370,7 @@ pub(crate) fn oidc_identity(section: &OidcSection, token: &ValidatedIdToken) -> 
             ),
             None | Some(Value::Null) if claim_held_elsewhere(token, name) => (Vec::new(), Some(name.to_owned())),
             // A mapped team claim decides the team: without it, the login gets none.
-            None | Some(Value::Null) => {
-                return Err(Refusal::MissingAttribute {
-                    what: "claim",
-                    name: name.to_owned(),
-                });
-            }
+            None | Some(Value::Null) => return Err(missing(name)),
             Some(_) => {
                 return Err(Refusal::BadRequest(format!(
                     "the claim `{name}` is not a string or an array"
