@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use axum::response::Response;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
 use tower::ServiceExt as _;
@@ -17,7 +18,7 @@ use crate::{Error, Gateway};
 pub async fn run(gateway: Gateway) -> Result<(), Error> {
     let app = router(gateway);
     let service = tower::ServiceBuilder::new()
-        .map_request(|request| without_stage(with_peer(request)))
+        .map_request(|request| routed(with_peer(request)))
         .service(app);
     lambda_http::run(service)
         .await
@@ -26,7 +27,7 @@ pub async fn run(gateway: Gateway) -> Result<(), Error> {
 
 /// Handles one API Gateway request, as [`run`] does for each invocation.
 pub async fn handle(gateway: &Gateway, request: Request) -> Response {
-    let Ok(response) = router(gateway.clone()).oneshot(without_stage(with_peer(request))).await;
+    let Ok(response) = router(gateway.clone()).oneshot(routed(with_peer(request))).await;
     response
 }
 
@@ -43,30 +44,60 @@ fn with_peer(mut request: Request) -> Request {
     request
 }
 
-/// Removes the API Gateway stage from the path: `lambda_http` puts a named stage (every REST API
-/// stage; an HTTP API stage other than `$default`) in front of the path, `/prod/saml/acs`, while
-/// the routes are `/saml/acs`.
-fn without_stage(mut request: Request) -> Request {
-    let stage = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => context.stage.clone(),
-        Some(RequestContext::ApiGatewayV2(context)) => context.stage.clone(),
-        _ => None,
+/// Routes the request on the path API Gateway matched, without the stage or a custom domain's base
+/// path; `lambda_http` leaves a named stage in front of the path (`/prod/saml/acs`), and a custom
+/// domain's base path stays in it (`/sso/saml/acs`), while the routes are `/saml/acs`.
+fn routed(mut request: Request) -> Request {
+    let Some(path) = route_path(&request) else {
+        return request;
     };
-    let uri = request.uri();
-    let path = stage.filter(|stage| stage != "$default").and_then(|stage| {
-        let rest = uri.path().strip_prefix(&format!("/{stage}"))?;
-        rest.starts_with('/').then(|| rest.to_owned())
-    });
-    if let Some(path) = path {
-        let path_and_query = match uri.query() {
-            Some(query) => format!("{path}?{query}"),
-            None => path,
-        };
-        let mut parts = uri.clone().into_parts();
-        parts.path_and_query = path_and_query.parse().ok();
-        if let Ok(uri) = http::Uri::from_parts(parts) {
-            *request.uri_mut() = uri;
-        }
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let mut parts = request.uri().clone().into_parts();
+    parts.path_and_query = path_and_query.parse().ok();
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *request.uri_mut() = uri;
     }
     request
+}
+
+/// The route of an API Gateway request. A route with a template (a REST API resource such as
+/// `/{proxy+}`, an HTTP API route key such as `ANY /{proxy+}`) is its template with the event's
+/// path parameters filled in, whatever the stage or base path. Without a template (an HTTP API's
+/// `$default` route) it is `rawPath` without a named stage in front, which is there on the
+/// execute-api URL; behind a custom domain with an API mapping key, use a `/{proxy+}` route.
+fn route_path(request: &Request) -> Option<String> {
+    let parameters = request.path_parameters();
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => fill(context.resource_path.as_deref()?, &parameters),
+        RequestContext::ApiGatewayV2(context) => {
+            if let Some((_method, template)) = context.route_key.as_deref().and_then(|key| key.split_once(' ')) {
+                return fill(template, &parameters);
+            }
+            let raw = request.raw_http_path();
+            let stage = context.stage.as_deref().filter(|stage| *stage != "$default")?;
+            match raw.strip_prefix('/')?.strip_prefix(stage)? {
+                "" => Some("/".to_owned()),
+                rest => rest.starts_with('/').then(|| rest.to_owned()),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A route template (`/saml/{step}`, `/{proxy+}`) with its parameters filled in; `None` when one
+/// is missing.
+fn fill(template: &str, parameters: &QueryMap) -> Option<String> {
+    let segments = template
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => parameters.first(name.trim_end_matches('+')),
+                None => Some(segment),
+            },
+        )
+        .collect::<Option<Vec<_>>>()?;
+    Some(segments.join("/"))
 }

@@ -195,6 +195,9 @@ struct Event {
     /// A stage other than the sample's (`testStage` for the REST API, `$default` for the HTTP
     /// API), called on the execute-api URL, whose path starts with the stage.
     stage: Option<&'static str>,
+    /// A custom domain's base path (a REST API base path mapping, an HTTP API mapping key with an
+    /// `ANY /{proxy+}` route), which stays in front of the path.
+    base_path: Option<&'static str>,
 }
 
 impl Event {
@@ -209,6 +212,7 @@ impl Event {
             body: None,
             base64: false,
             stage: None,
+            base_path: None,
         }
     }
 
@@ -242,11 +246,23 @@ impl Event {
         self
     }
 
+    fn via_base_path(mut self, base_path: &'static str) -> Self {
+        self.base_path = Some(base_path);
+        self
+    }
+
     /// For assertion messages (the body is a signed response, too long to print).
     fn describe(&self) -> String {
         format!(
-            "{:?} {} {} stage={:?} sourceIp={:?} X-Forwarded-For={:?} base64={}",
-            self.api, self.method, self.path, self.stage, self.source_ip, self.x_forwarded_for, self.base64
+            "{:?} {} {} stage={:?} base_path={:?} sourceIp={:?} X-Forwarded-For={:?} base64={}",
+            self.api,
+            self.method,
+            self.path,
+            self.stage,
+            self.base_path,
+            self.source_ip,
+            self.x_forwarded_for,
+            self.base64
         )
     }
 
@@ -264,17 +280,19 @@ impl Event {
             Api::Rest => serde_json::from_str(REST_API_EVENT).unwrap(),
             Api::Http => serde_json::from_str(HTTP_API_EVENT).unwrap(),
         };
+        let proxy = json!({ "proxy": self.path.trim_start_matches('/') });
+        let path_with_base = format!("{}{}", self.base_path.unwrap_or_default(), self.path);
         match self.api {
             Api::Rest => {
-                // A REST API behind the custom domain: `path` is the resource path, the stage is
-                // only in the request context.
-                event["path"] = json!(self.path);
+                // A REST API behind the custom domain: `path` is the resource path after the base
+                // path, the stage is only in the request context.
+                event["path"] = json!(path_with_base);
                 event["httpMethod"] = json!(self.method);
-                event["pathParameters"] = json!({ "proxy": self.path.trim_start_matches('/') });
+                event["pathParameters"] = proxy;
                 event["queryStringParameters"] = Value::Null;
                 event["multiValueQueryStringParameters"] = Value::Null;
                 let context = &mut event["requestContext"];
-                context["path"] = json!(self.path);
+                context["path"] = json!(path_with_base);
                 if let Some(stage) = self.stage {
                     context["stage"] = json!(stage);
                     context["path"] = json!(format!("/{stage}{}", self.path));
@@ -294,10 +312,15 @@ impl Event {
             }
             Api::Http => {
                 let path = match self.stage {
-                    Some(stage) => format!("/{stage}{}", self.path),
-                    None => self.path.to_owned(),
+                    Some(stage) => format!("/{stage}{path_with_base}"),
+                    None => path_with_base,
                 };
                 event["rawPath"] = json!(path);
+                if self.base_path.is_some() {
+                    event["routeKey"] = json!("ANY /{proxy+}");
+                    event["requestContext"]["routeKey"] = json!("ANY /{proxy+}");
+                    event["pathParameters"] = proxy;
+                }
                 let context = &mut event["requestContext"];
                 context["http"]["method"] = json!(self.method);
                 context["http"]["path"] = json!(path);
@@ -432,6 +455,12 @@ async fn a_form_post_from_an_allowed_source_ip_redirects_to_a_url_that_redeems()
         Event::acs(Api::Http, ALLOWED_IP, &signed(&w), false),
         // An HTTP API stage other than $default, called on its execute-api URL.
         Event::acs(Api::Http, ALLOWED_IP, &signed(&w), true).on_stage("prod"),
+        // Stages and base paths named like a route are not taken for it.
+        Event::acs(Api::Rest, ALLOWED_IP, &signed(&w), true).on_stage("saml"),
+        Event::acs(Api::Http, ALLOWED_IP, &signed(&w), true).on_stage("saml"),
+        Event::acs(Api::Rest, ALLOWED_IP, &signed(&w), true).via_base_path("/sso"),
+        Event::acs(Api::Rest, ALLOWED_IP, &signed(&w), true).via_base_path("/saml"),
+        Event::acs(Api::Http, ALLOWED_IP, &signed(&w), true).via_base_path("/saml"),
     ];
     for event in &events {
         let answer = gw.invoke(event).await;
@@ -444,7 +473,7 @@ async fn a_form_post_from_an_allowed_source_ip_redirects_to_a_url_that_redeems()
     }
     // Each decision was made for the event's source IP.
     let events = gw.audit.events();
-    assert_eq!(events.len(), 5);
+    assert_eq!(events.len(), 10);
     for event in events {
         assert_eq!(event.outcome, Outcome::Allowed);
         assert_eq!(event.client_ip, Some(ALLOWED_IP.parse().unwrap()));
