@@ -268,6 +268,10 @@ pub struct SamlSection {
     /// Clock skew tolerated on time checks, in seconds.
     #[serde(default = "default_clock_skew")]
     pub clock_skew_seconds: i64,
+    /// A PEM RSA private key (2048 bits or more) to sign the AuthnRequests of `GET /saml/login`
+    /// with (HTTP-Redirect binding, RSA-SHA256). Set it when the IdP's metadata says
+    /// `WantAuthnRequestsSigned="true"`, and give the IdP the key's certificate.
+    pub request_signing_key_file: Option<String>,
 }
 
 /// `[oidc]`.

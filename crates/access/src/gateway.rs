@@ -1,6 +1,7 @@
 //! [`Gateway`]: everything a login decision needs, built once from the configuration.
 
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use studio_fed_federation::replay::{InMemoryReplayCache, ReplayCache};
 use studio_fed_federation::saml::{IdpMetadata, ResponseValidator, ValidatedAssertion};
 
 use crate::audit::{AuditEvent, AuditSink, Outcome, TracingAudit};
+use crate::authn_request::RequestSigner;
 use crate::config::{GatewayConfig, OidcSection, ReplayStore, SamlSection};
 use crate::cookie::{CookieSigner, MIN_KEY_BYTES};
 use crate::mapping::{Identity, ProfileRules, Target};
@@ -52,6 +54,8 @@ pub struct Login {
 pub(crate) struct SamlLogin {
     pub(crate) validator: ResponseValidator,
     pub(crate) section: SamlSection,
+    /// Signs the AuthnRequests of SP-initiated logins, when configured.
+    pub(crate) request_signer: Option<RequestSigner>,
 }
 
 /// The OIDC side.
@@ -185,6 +189,18 @@ async fn saml_login(
         (None, Some(url)) => IdpMetadata::fetch(url).await?,
         (None, None) => return Err(Error::Config("[saml] needs metadata_file or metadata_url".into())),
     };
+    let request_signer = section
+        .request_signing_key_file
+        .as_deref()
+        .map(|file| RequestSigner::from_pem_file(Path::new(file)))
+        .transpose()?;
+    if request_signer.is_none() && metadata.wants_authn_requests_signed() {
+        tracing::warn!(
+            idp = metadata.entity_id(),
+            "the identity provider wants signed AuthnRequests and [saml] request_signing_key_file \
+             is not set: GET /saml/login refuses to start logins; IdP-initiated logins still work"
+        );
+    }
     let acs = config.acs_url();
     let validator = ResponseValidator::builder(metadata)
         .audience(section.audience.clone().unwrap_or_else(|| acs.clone()))
@@ -198,6 +214,7 @@ async fn saml_login(
     Ok(SamlLogin {
         validator,
         section: section.clone(),
+        request_signer,
     })
 }
 

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+mod authn_request;
 pub mod config;
 mod cookie;
 mod error;

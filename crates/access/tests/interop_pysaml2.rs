@@ -2,7 +2,8 @@
 //! `tests/interop/pysaml2/requirements.txt`) signs responses with Debian's `xmlsec1`, and the
 //! gateway's ACS takes them end to end (a 303 to a presigned URL the emulator redeems) in every
 //! shape a deployment meets: Response signed, Assertion signed, both, SHA-256, SP-initiated
-//! (`/saml/login`, answered by pysaml2 from the AuthnRequest it parsed) and IdP-initiated.
+//! (`/saml/login`, answered by pysaml2 from the AuthnRequest it parsed; signed for a pysaml2 that
+//! wants signed requests, which verifies the signature) and IdP-initiated.
 //! pysaml2's default SHA-1 is refused unless `[saml] allow_sha1 = true`; the signature-wrapping,
 //! signed-scope and comment-injection attacks of `federation-threats.md`, cut into pysaml2's own
 //! output (its `ns0:`/`ns1:`/`ns2:` prefixes, `Id` attributes on signatures), are refused.
@@ -61,14 +62,16 @@ fn source_dir() -> PathBuf {
 fn run(command: &mut Command, failure: &str) -> Output {
     match command.output() {
         Ok(output) if output.status.success() => output,
-        Ok(output) => {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            panic!("{failure}\n{}", tail.join("\n"));
-        }
+        Ok(output) => panic!("{failure}\n{}", stderr_tail(&output)),
         Err(e) => panic!("{failure} ({e})"),
     }
+}
+
+/// The last lines a command printed on stderr.
+fn stderr_tail(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
 /// The interpreter of the pysaml2 virtual environment, created on first use (once per checkout,
@@ -158,6 +161,9 @@ enum Algorithm {
 /// A pysaml2 IdP: its key, certificate and metadata in a directory of its own.
 struct Pysaml2 {
     dir: PathBuf,
+    /// Set `want_authn_requests_signed`: pysaml2 then says so in its metadata, verifies the
+    /// signature of every AuthnRequest and refuses unsigned ones.
+    wants_signed_requests: bool,
 }
 
 impl Drop for Pysaml2 {
@@ -173,8 +179,11 @@ struct Login<'a> {
     algorithm: Algorithm,
     name_id: &'a str,
     attributes: Vec<(&'a str, String)>,
-    /// The `SAMLRequest` of the gateway's redirect, for an SP-initiated login.
+    /// The query of the gateway's redirect (`SAMLRequest`, and `SigAlg` and `Signature` when
+    /// signed), for an SP-initiated login.
     authn_request: Option<&'a str>,
+    /// The certificate the gateway signs its AuthnRequests with, put in the SP metadata.
+    request_certificate: Option<&'a Path>,
 }
 
 impl<'a> Login<'a> {
@@ -187,6 +196,7 @@ impl<'a> Login<'a> {
             name_id: USER,
             attributes: vec![("username", USER.to_owned()), ("domain-id", domain.to_owned())],
             authn_request: None,
+            request_certificate: None,
         }
     }
 
@@ -206,8 +216,13 @@ impl<'a> Login<'a> {
         self
     }
 
-    fn answering(mut self, saml_request: &'a str) -> Self {
-        self.authn_request = Some(saml_request);
+    fn answering(mut self, redirect_query: &'a str) -> Self {
+        self.authn_request = Some(redirect_query);
+        self
+    }
+
+    fn requests_signed_by(mut self, certificate: &'a Path) -> Self {
+        self.request_certificate = Some(certificate);
         self
     }
 }
@@ -215,6 +230,15 @@ impl<'a> Login<'a> {
 impl Pysaml2 {
     /// A fresh IdP: an RSA key and self-signed certificate (OpenSSL), and pysaml2's metadata for it.
     fn start() -> Pysaml2 {
+        Self::start_with(false)
+    }
+
+    /// A fresh IdP that wants signed AuthnRequests.
+    fn wanting_signed_requests() -> Pysaml2 {
+        Self::start_with(true)
+    }
+
+    fn start_with(wants_signed_requests: bool) -> Pysaml2 {
         static N: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "studio-fed-pysaml2-{}-{}",
@@ -222,7 +246,10 @@ impl Pysaml2 {
             N.fetch_add(1, Ordering::SeqCst)
         ));
         fs::create_dir_all(&dir).unwrap();
-        let idp = Pysaml2 { dir };
+        let idp = Pysaml2 {
+            dir,
+            wants_signed_requests,
+        };
         let key = SigningKey::generate("pysaml2 test IdP").unwrap();
         fs::write(idp.dir.join("key.pem"), key.private_key_pem().unwrap()).unwrap();
         fs::write(idp.dir.join("cert.pem"), key.certificate_pem()).unwrap();
@@ -231,17 +258,30 @@ impl Pysaml2 {
     }
 
     fn script(&self, command: &str, args: &[String]) -> String {
-        let output = run(
-            Command::new(python())
-                .arg(source_dir().join("idp.py"))
-                .arg(command)
-                .arg("--dir")
-                .arg(&self.dir)
-                .args(["--entity-id", IDP_ENTITY_ID, "--sso-url", IDP_SSO_URL])
-                .args(args),
-            &format!("pysaml2 (tests/interop/pysaml2/idp.py {command}) failed"),
-        );
-        String::from_utf8(output.stdout).unwrap()
+        self.try_script(command, args)
+            .unwrap_or_else(|stderr| panic!("pysaml2 (tests/interop/pysaml2/idp.py {command}) failed\n{stderr}"))
+    }
+
+    /// Runs idp.py: its output, or the end of what it printed on stderr when it failed.
+    fn try_script(&self, command: &str, args: &[String]) -> Result<String, String> {
+        let mut script = Command::new(python());
+        script
+            .arg(source_dir().join("idp.py"))
+            .arg(command)
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(["--entity-id", IDP_ENTITY_ID, "--sso-url", IDP_SSO_URL])
+            .args(args);
+        if self.wants_signed_requests {
+            script.arg("--want-signed-requests");
+        }
+        let output = script
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tests/interop/pysaml2/idp.py: {e}"));
+        if !output.status.success() {
+            return Err(stderr_tail(&output));
+        }
+        Ok(String::from_utf8(output.stdout).unwrap())
     }
 
     /// pysaml2's metadata file, for the gateway's `[saml] metadata_file`.
@@ -251,6 +291,12 @@ impl Pysaml2 {
 
     /// The base64 `SAMLResponse` pysaml2 signs for `login`.
     fn sign(&self, login: &Login<'_>) -> String {
+        self.try_sign(login)
+            .unwrap_or_else(|stderr| panic!("pysaml2 (tests/interop/pysaml2/idp.py response) failed\n{stderr}"))
+    }
+
+    /// The base64 `SAMLResponse` pysaml2 signs for `login`, or why pysaml2 would not.
+    fn try_sign(&self, login: &Login<'_>) -> Result<String, String> {
         let mut args = vec![
             "--sp-entity-id".to_owned(),
             format!("{}/", login.gw.acs()),
@@ -271,11 +317,15 @@ impl Pysaml2 {
             args.push("--attribute".to_owned());
             args.push(format!("{name}={value}"));
         }
-        if let Some(request) = login.authn_request {
+        if let Some(query) = login.authn_request {
             args.push("--authn-request".to_owned());
-            args.push(request.to_owned());
+            args.push(query.to_owned());
         }
-        self.script("response", &args).trim().to_owned()
+        if let Some(certificate) = login.request_certificate {
+            args.push("--sp-cert".to_owned());
+            args.push(certificate.display().to_string());
+        }
+        Ok(self.try_script("response", &args)?.trim().to_owned())
     }
 
     /// The XML pysaml2 signs for `login`.
@@ -382,14 +432,14 @@ async fn pysaml2_set_to_sha256_signs_with_rsa_sha256_and_sha256_digests_which_lo
     assert_logs_in(&w, &gw, &form_value, &[]).await;
 }
 
-#[tokio::test]
-async fn an_sp_initiated_login_answered_by_pysaml2_logs_in() {
-    let (w, idp) = pysaml2_world().await;
-    // Only solicited responses: the login below must go through its InResponseTo.
-    let gw = gateway(&w, &idp, |c| {
-        c.replace("allow_idp_initiated = true", "allow_idp_initiated = false")
-    })
-    .await;
+/// Only solicited responses: a login must go through its InResponseTo.
+fn only_solicited(config: String) -> String {
+    config.replace("allow_idp_initiated = true", "allow_idp_initiated = false")
+}
+
+/// Starts an SP-initiated login at `gw`: the query of its redirect to pysaml2's SSO URL and the
+/// cookie remembering the request.
+async fn start_sp_login(gw: &TestGateway) -> (String, String) {
     let started = client().get(format!("{}/saml/login", gw.url)).send().await.unwrap();
     assert_eq!(started.status(), 303);
     let location = url::Url::parse(started.headers()["location"].to_str().unwrap()).unwrap();
@@ -398,11 +448,6 @@ async fn an_sp_initiated_login_answered_by_pysaml2_logs_in() {
         Some(IDP_SSO_URL),
         "the SSO URL of pysaml2's metadata"
     );
-    let saml_request = location
-        .query_pairs()
-        .find(|(name, _)| name == "SAMLRequest")
-        .map(|(_, value)| value.into_owned())
-        .unwrap();
     let cookie = started.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -410,11 +455,24 @@ async fn an_sp_initiated_login_answered_by_pysaml2_logs_in() {
         .next()
         .unwrap()
         .to_owned();
+    (location.query().unwrap().to_owned(), cookie)
+}
+
+#[tokio::test]
+async fn an_sp_initiated_login_answered_by_pysaml2_logs_in() {
+    let (w, idp) = pysaml2_world().await;
+    let gw = gateway(&w, &idp, only_solicited).await;
+    let (query, cookie) = start_sp_login(&gw).await;
+    assert!(!query.contains("Signature="), "unsigned without a key: {query}");
 
     // pysaml2 parses the AuthnRequest (HTTP-Redirect binding), checks its issuer and ACS against
     // the SP metadata it was given, and answers it.
-    let form_value = idp.sign(&Login::new(&gw, &w.domain).answering(&saml_request));
+    let form_value = idp.sign(&Login::new(&gw, &w.domain).answering(&query));
     let xml = decode(&form_value);
+    let saml_request = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "SAMLRequest")
+        .map(|(_, value)| value.into_owned())
+        .unwrap();
     let mut request_xml = String::new();
     std::io::Read::read_to_string(
         &mut flate2::read::DeflateDecoder::new(STANDARD.decode(&saml_request).unwrap().as_slice()),
@@ -435,6 +493,58 @@ async fn an_sp_initiated_login_answered_by_pysaml2_logs_in() {
         (403, "saml.unknown_in_response_to".into())
     );
     assert_logs_in(&w, &gw, &form_value, &[("cookie", &cookie)]).await;
+}
+
+#[tokio::test]
+async fn an_idp_wanting_signed_authn_requests_verifies_the_gateways_signature_and_refuses_others() {
+    let w = world().await;
+    let idp = Pysaml2::wanting_signed_requests();
+    let metadata = fs::read_to_string(idp.metadata_file()).unwrap();
+    assert!(metadata.contains(r#"WantAuthnRequestsSigned="true""#), "{metadata}");
+
+    // Without a signing key the gateway starts no login the IdP would refuse, and says why.
+    let unsigned = gateway(&w, &idp, only_solicited).await;
+    let answer = client()
+        .get(format!("{}/saml/login", unsigned.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer.status().as_u16(), error_code(&answer)),
+        (400, "bad_request".into())
+    );
+    assert!(answer.headers().get("location").is_none());
+    let page = answer.text().await.unwrap();
+    assert!(page.contains("request_signing_key_file"), "{page}");
+
+    // With one, pysaml2 verifies the request's signature with the key's certificate and answers.
+    let key = SigningKey::generate("studio-fed gateway requests").unwrap();
+    let key_file = idp.dir.join("gateway-key.pem");
+    let certificate = idp.dir.join("gateway-cert.pem");
+    fs::write(&key_file, key.private_key_pem().unwrap()).unwrap();
+    fs::write(&certificate, key.certificate_pem()).unwrap();
+    let setting = format!("[saml]\nrequest_signing_key_file = \"{}\"\n", key_file.display());
+    let gw = gateway(&w, &idp, |c| only_solicited(c).replace("[saml]\n", &setting)).await;
+    let (query, cookie) = start_sp_login(&gw).await;
+    let (signed_part, _) = query.split_once("&Signature=").unwrap();
+    assert!(
+        signed_part.ends_with("&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256"),
+        "{query}"
+    );
+    let login = Login::new(&gw, &w.domain).requests_signed_by(&certificate);
+    let form_value = idp.sign(&login.answering(&query));
+    assert_logs_in(&w, &gw, &form_value, &[("cookie", &cookie)]).await;
+
+    // pysaml2 refuses the request unsigned, or with another request's signature.
+    let (other_query, _) = start_sp_login(&gw).await;
+    let (_, other_signature) = other_query.split_once("&Signature=").unwrap();
+    let without_signature = signed_part.split("&SigAlg=").next().unwrap().to_owned();
+    let swapped = format!("{signed_part}&Signature={other_signature}");
+    for (case, bad) in [("unsigned", without_signature), ("swapped signature", swapped)] {
+        let login = Login::new(&gw, &w.domain).requests_signed_by(&certificate);
+        let error = idp.try_sign(&login.answering(&bad)).unwrap_err();
+        assert!(error.contains("Request was not signed correctly"), "{case}: {error}");
+    }
 }
 
 #[tokio::test]

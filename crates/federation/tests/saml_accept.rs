@@ -129,6 +129,12 @@ async fn metadata_is_read_from_string_file_and_url() -> TestResult {
     );
     assert!(m.valid_until().is_some());
     assert_eq!(m.xml(), idp.metadata_xml());
+    assert!(!m.wants_authn_requests_signed());
+    let wanting = idp.metadata_xml().replace(
+        r#"WantAuthnRequestsSigned="false""#,
+        r#"WantAuthnRequestsSigned="true""#,
+    );
+    assert!(IdpMetadata::from_xml(&wanting)?.wants_authn_requests_signed());
     let path = std::env::temp_dir().join(format!("studio-fed-saml-md-{}.xml", std::process::id()));
     std::fs::write(&path, idp.metadata_xml())?;
     assert_eq!(IdpMetadata::from_file(&path)?.entity_id(), IDP);

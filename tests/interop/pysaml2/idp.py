@@ -5,15 +5,19 @@ holding requirements.txt. pysaml2 signs with Debian's xmlsec1 command line (its 
 The IdP's RSA key and self-signed certificate are made by the test, as DIR/key.pem and
 DIR/cert.pem.
 
-    idp.py metadata --dir DIR --entity-id E --sso-url URL
-        writes DIR/idp-metadata.xml, the IdP metadata pysaml2 publishes for that key
+    idp.py metadata --dir DIR --entity-id E --sso-url URL [--want-signed-requests]
+        writes DIR/idp-metadata.xml, the IdP metadata pysaml2 publishes for that key (with
+        WantAuthnRequestsSigned="true" when asked)
 
     idp.py response --dir DIR --entity-id E --sso-url URL --sp-entity-id SP --acs ACS
                     --name-id N [--attribute NAME=VALUE ...] [--sign response|assertion|both]
-                    [--algorithm default|sha256] [--authn-request SAMLRequest]
+                    [--algorithm default|sha256] [--authn-request QUERY]
+                    [--want-signed-requests --sp-cert PEM]
         prints the base64 SAMLResponse of the HTTP-POST binding: IdP-initiated, or an answer to
-        the AuthnRequest given as the SAMLRequest parameter of an HTTP-Redirect binding URL
-        (parsed and checked by pysaml2 against the SP metadata it is given)
+        the AuthnRequest in QUERY, the query of an HTTP-Redirect binding URL (SAMLRequest, and
+        SigAlg and Signature when signed), parsed and checked by pysaml2 against the SP metadata
+        it is given. With --want-signed-requests pysaml2 verifies the request's signature with the
+        SP's certificate (--sp-cert, put in the SP metadata) and refuses an unsigned request.
 
 `--algorithm default` keeps pysaml2's own defaults (rsa-sha1 signatures, sha1 digests);
 `sha256` sets rsa-sha256 and sha256 explicitly.
@@ -24,6 +28,7 @@ import base64
 import os
 import shutil
 import sys
+from urllib.parse import parse_qs
 from xml.sax.saxutils import quoteattr
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml
@@ -44,13 +49,26 @@ def xmlsec_binary():
     return found
 
 
-def sp_metadata(path, entity_id, acs):
-    """A minimal SP metadata document, so pysaml2 knows the service provider."""
+def sp_metadata(path, entity_id, acs, cert_file):
+    """A minimal SP metadata document, so pysaml2 knows the service provider (and the
+    certificate its AuthnRequests are signed with, when given)."""
+    key_descriptor = ""
+    if cert_file:
+        with open(cert_file, encoding="ascii") as f:
+            lines = [line.strip() for line in f if line.strip() and not line.startswith("-----")]
+        key_descriptor = (
+            '<md:KeyDescriptor use="signing">'
+            '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>'
+            f"<ds:X509Certificate>{''.join(lines)}</ds:X509Certificate>"
+            "</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        )
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
         f"entityID={quoteattr(entity_id)}>"
-        '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f'<md:SPSSODescriptor AuthnRequestsSigned="{"true" if cert_file else "false"}" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f"{key_descriptor}"
         '<md:AssertionConsumerService index="0" isDefault="true" '
         f'Binding="{BINDING_HTTP_POST}" Location={quoteattr(acs)}/>'
         "</md:SPSSODescriptor></md:EntityDescriptor>\n"
@@ -77,6 +95,7 @@ def config(args, metadata_files):
                         ]
                     },
                     "name_id_format": [NAMEID_FORMAT_UNSPECIFIED],
+                    "want_authn_requests_signed": args.want_signed_requests,
                     "policy": {
                         "default": {
                             "lifetime": {"minutes": 15},
@@ -105,11 +124,20 @@ def write_metadata(args):
 
 def response(args):
     sp_file = os.path.join(args.dir, "sp-metadata.xml")
-    sp_metadata(sp_file, args.sp_entity_id, args.acs)
+    sp_metadata(sp_file, args.sp_entity_id, args.acs, args.sp_cert)
     idp = Server(config=config(args, [sp_file]))
 
     if args.authn_request:
-        request = idp.parse_authn_request(args.authn_request, BINDING_HTTP_REDIRECT)
+        query = {name: values[0] for name, values in parse_qs(args.authn_request).items()}
+        if "SAMLRequest" not in query:
+            sys.exit("--authn-request has no SAMLRequest parameter")
+        request = idp.parse_authn_request(
+            query["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=query.get("RelayState"),
+            sigalg=query.get("SigAlg"),
+            signature=query.get("Signature"),
+        )
         answer = idp.response_args(request.message, [BINDING_HTTP_POST])
         if answer["sp_entity_id"] != args.sp_entity_id or answer["destination"] != args.acs:
             sys.exit(
@@ -161,7 +189,9 @@ def main():
     parser.add_argument("--attribute", action="append", default=[])
     parser.add_argument("--sign", choices=["response", "assertion", "both"], default="both")
     parser.add_argument("--algorithm", choices=["default", "sha256"], default="sha256")
-    parser.add_argument("--authn-request")
+    parser.add_argument("--authn-request", help="the query of the HTTP-Redirect binding URL")
+    parser.add_argument("--want-signed-requests", action="store_true")
+    parser.add_argument("--sp-cert", help="the PEM certificate the SP signs its AuthnRequests with")
     parser.add_argument("--print-xml", action="store_true", help="print the XML instead of base64")
     args = parser.parse_args()
     if args.command == "metadata":

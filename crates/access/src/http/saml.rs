@@ -10,32 +10,23 @@
 //! started, which an attacker forcing a victim's browser to post the attacker's response cannot
 //! arrange (login CSRF).
 
-use std::io::Write as _;
-
 use axum::body::Body;
 use axum::extract::{Extension, State};
 use axum::response::Response;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use flate2::Compression;
-use flate2::write::DeflateEncoder;
 use http::{HeaderMap, HeaderValue, header};
 use serde::{Deserialize, Serialize};
 use studio_fed_federation::saml::SamlError;
-use time::format_description::FormatItem;
-use time::macros::format_description;
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 use url::Url;
 
 use super::{ClientIp, cookie_header, not_enabled, redirect, refusal_response, to_identity_provider};
+use crate::authn_request::{authn_request, redirect_url, request_id};
 use crate::cookie::CookieSigner;
 use crate::gateway::{SamlLogin, saml_identity};
 use crate::{Gateway, LoginMethod, Refusal};
 
 /// The HTTP-Redirect binding, used to send the AuthnRequest.
 const HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
-/// The HTTP-POST binding, which the ACS accepts.
-const HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 /// The cookie holding the pending request IDs.
 const COOKIE: &str = "studio_fed_saml";
 /// Its path: sent to `/saml/login` and `/saml/acs` only.
@@ -44,8 +35,6 @@ const COOKIE_PATH: &str = "/saml";
 const LOGIN_TIMEOUT: Duration = Duration::minutes(10);
 /// Logins a browser may have started at once (e.g. in several tabs); older ones are forgotten.
 const MAX_PENDING: usize = 5;
-/// `IssueInstant`: xs:dateTime in UTC, whole seconds.
-const INSTANT: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 /// An AuthnRequest this browser started and the gateway still waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,60 +67,6 @@ fn pending_cookie(cookies: &CookieSigner, pending: &[PendingRequest]) -> Result<
     cookies.set_cookie(COOKIE, COOKIE_PATH, same_site, &pending, expires)
 }
 
-/// A fresh request ID: `_` and 128 random bits in hex (an XML NCName).
-fn request_id() -> Result<String, Refusal> {
-    let mut bytes = [0u8; 16];
-    openssl::rand::rand_bytes(&mut bytes)
-        .map_err(|e| Refusal::BadRequest(format!("cannot generate a SAML request ID: {e}")))?;
-    Ok(bytes.iter().fold(String::from("_"), |mut id, b| {
-        id.push_str(&format!("{b:02x}"));
-        id
-    }))
-}
-
-/// XML text or attribute value.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The AuthnRequest XML: who asks (`issuer`), where the answer goes (`acs`, HTTP-POST binding).
-fn authn_request(id: &str, now: OffsetDateTime, destination: &str, acs: &str, issuer: &str) -> Result<String, Refusal> {
-    let instant = now
-        .to_offset(UtcOffset::UTC)
-        .format(INSTANT)
-        .map_err(|e| Refusal::BadRequest(format!("cannot format the request time: {e}")))?;
-    Ok(format!(
-        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
-         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" Version=\"2.0\" \
-         IssueInstant=\"{instant}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" \
-         ProtocolBinding=\"{HTTP_POST}\"><saml:Issuer>{}</saml:Issuer></samlp:AuthnRequest>",
-        xml_escape(destination),
-        xml_escape(acs),
-        xml_escape(issuer),
-    ))
-}
-
-/// `destination` with the request in `SAMLRequest`, encoded as the HTTP-Redirect binding says:
-/// raw DEFLATE, base64, URL-encoding.
-fn redirect_binding_url(destination: &str, xml: &str) -> Result<Url, Refusal> {
-    let mut url = Url::parse(destination).map_err(|e| {
-        Refusal::BadRequest(format!(
-            "the IdP metadata's SingleSignOnService location {destination:?} is not a URL ({e})"
-        ))
-    })?;
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-    let deflated = encoder
-        .write_all(xml.as_bytes())
-        .and_then(|()| encoder.finish())
-        .map_err(|e| Refusal::BadRequest(format!("cannot compress the AuthnRequest: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair("SAMLRequest", &STANDARD.encode(deflated));
-    Ok(url)
-}
-
 /// Builds the AuthnRequest and its redirect, and the cookie remembering it.
 fn start_login(
     gateway: &Gateway,
@@ -139,7 +74,16 @@ fn start_login(
     headers: &HeaderMap,
     now: OffsetDateTime,
 ) -> Result<(Url, String), Refusal> {
-    let destination = saml.validator.metadata().sso_location(HTTP_REDIRECT).ok_or_else(|| {
+    let metadata = saml.validator.metadata();
+    if saml.request_signer.is_none() && metadata.wants_authn_requests_signed() {
+        return Err(Refusal::BadRequest(
+            "the identity provider wants signed AuthnRequests (WantAuthnRequestsSigned) and the \
+             gateway has no [saml] request_signing_key_file, so it cannot start a login there; \
+             start it at the identity provider"
+                .into(),
+        ));
+    }
+    let destination = metadata.sso_location(HTTP_REDIRECT).ok_or_else(|| {
         Refusal::BadRequest(
             "the identity provider's metadata has no SingleSignOnService with the HTTP-Redirect \
              binding, so the gateway cannot start a login there; start it at the identity provider"
@@ -149,7 +93,8 @@ fn start_login(
     let acs = gateway.config().acs_url();
     let issuer = saml.section.audience.clone().unwrap_or_else(|| acs.clone());
     let id = request_id()?;
-    let url = redirect_binding_url(destination, &authn_request(&id, now, destination, &acs, &issuer)?)?;
+    let xml = authn_request(&id, now, destination, &acs, &issuer)?;
+    let url = redirect_url(destination, &xml, saml.request_signer.as_ref())?;
     let cookies = &gateway.inner.cookies;
     let mut pending = pending_requests(cookies, headers, now);
     pending.push(PendingRequest {
@@ -241,54 +186,7 @@ pub(super) async fn acs(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read as _;
-
     use super::*;
-
-    fn inflate(form_value: &str) -> String {
-        let deflated = STANDARD.decode(form_value).unwrap();
-        let mut xml = String::new();
-        flate2::read::DeflateDecoder::new(deflated.as_slice())
-            .read_to_string(&mut xml)
-            .unwrap();
-        xml
-    }
-
-    #[test]
-    fn the_request_is_deflated_base64_and_url_encoded_after_the_existing_query() {
-        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        let xml = authn_request(
-            "_0123",
-            now,
-            "https://idp.test/sso?tenant=a&b",
-            "https://gw.test/saml/acs",
-            "https://gw.test/saml/acs/",
-        )
-        .unwrap();
-        assert!(xml.contains(r#"IssueInstant="2027-01-15T08:00:00Z""#), "{xml}");
-        assert!(
-            xml.contains(r#"Destination="https://idp.test/sso?tenant=a&amp;b""#),
-            "{xml}"
-        );
-        assert!(
-            xml.contains("<saml:Issuer>https://gw.test/saml/acs/</saml:Issuer>"),
-            "{xml}"
-        );
-        let url = redirect_binding_url("https://idp.test/sso?tenant=a", &xml).unwrap();
-        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        assert_eq!(pairs[0], ("tenant".into(), "a".into()));
-        assert_eq!(pairs[1].0, "SAMLRequest");
-        assert_eq!(inflate(&pairs[1].1), xml);
-        assert!(redirect_binding_url("not a url", &xml).is_err());
-    }
-
-    #[test]
-    fn request_ids_are_fresh_ncnames() {
-        let (a, b) = (request_id().unwrap(), request_id().unwrap());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 33);
-        assert!(a.starts_with('_') && a[1..].bytes().all(|c| c.is_ascii_hexdigit()));
-    }
 
     #[test]
     fn pending_requests_come_from_a_valid_cookie_and_expire() {

@@ -32,6 +32,7 @@ pub struct IdpMetadata {
     entity_id: String,
     sso_endpoints: Vec<SsoEndpoint>,
     signing_certificates: Vec<Vec<u8>>,
+    wants_authn_requests_signed: bool,
     valid_until: Option<OffsetDateTime>,
     xml: String,
 }
@@ -66,6 +67,9 @@ impl IdpMetadata {
         }
         let mut sso_endpoints = Vec::new();
         let mut signing_certificates: Vec<Vec<u8>> = Vec::new();
+        let wants_authn_requests_signed = idp_descriptors
+            .iter()
+            .any(|idp| idp.want_authn_requests_signed == Some(true));
         for idp in idp_descriptors {
             sso_endpoints.extend(idp.single_sign_on_services.iter().map(|s| SsoEndpoint {
                 binding: s.binding.clone(),
@@ -100,9 +104,15 @@ impl IdpMetadata {
             entity_id,
             sso_endpoints,
             signing_certificates,
+            wants_authn_requests_signed,
             valid_until,
             xml: text.to_owned(),
         })
+    }
+
+    /// Whether the IdP wants signed AuthnRequests (`WantAuthnRequestsSigned="true"`).
+    pub fn wants_authn_requests_signed(&self) -> bool {
+        self.wants_authn_requests_signed
     }
 
     /// Reads and parses a metadata file.
