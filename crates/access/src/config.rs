@@ -270,8 +270,11 @@ pub struct SamlSection {
     pub clock_skew_seconds: i64,
     /// A PEM RSA private key (2048 bits or more) to sign the AuthnRequests of `GET /saml/login`
     /// with (HTTP-Redirect binding, RSA-SHA256). Set it when the IdP's metadata says
-    /// `WantAuthnRequestsSigned="true"`, and give the IdP the key's certificate.
+    /// `WantAuthnRequestsSigned="true"`, together with `request_signing_certificate_file`.
     pub request_signing_key_file: Option<String>,
+    /// The PEM certificate of `request_signing_key_file`, published in the SP metadata
+    /// (`GET /saml/metadata`) for the IdP to verify the requests with.
+    pub request_signing_certificate_file: Option<String>,
 }
 
 /// `[oidc]`.

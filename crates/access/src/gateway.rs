@@ -12,13 +12,13 @@ use studio_fed_federation::replay::{InMemoryReplayCache, ReplayCache};
 use studio_fed_federation::saml::{IdpMetadata, ResponseValidator, ValidatedAssertion};
 
 use crate::audit::{AuditEvent, AuditSink, Outcome, TracingAudit};
-use crate::authn_request::RequestSigner;
 use crate::config::{GatewayConfig, OidcSection, ReplayStore, SamlSection};
 use crate::cookie::{CookieSigner, MIN_KEY_BYTES};
 use crate::mapping::{Identity, ProfileRules, Target};
 use crate::network::NetworkRules;
 use crate::rate_limit::RateLimiter;
 use crate::replay::DynamoDbReplayCache;
+use crate::saml_sp::RequestSigner;
 use crate::studio::{StudioAccess, StudioSettings};
 use crate::{Error, Refusal};
 
@@ -54,6 +54,8 @@ pub struct Login {
 pub(crate) struct SamlLogin {
     pub(crate) validator: ResponseValidator,
     pub(crate) section: SamlSection,
+    /// The gateway's SP entity ID: the audience it expects, the issuer of its AuthnRequests.
+    pub(crate) entity_id: String,
     /// Signs the AuthnRequests of SP-initiated logins, when configured.
     pub(crate) request_signer: Option<RequestSigner>,
 }
@@ -189,11 +191,20 @@ async fn saml_login(
         (None, Some(url)) => IdpMetadata::fetch(url).await?,
         (None, None) => return Err(Error::Config("[saml] needs metadata_file or metadata_url".into())),
     };
-    let request_signer = section
-        .request_signing_key_file
-        .as_deref()
-        .map(|file| RequestSigner::from_pem_file(Path::new(file)))
-        .transpose()?;
+    let request_signer = match (
+        &section.request_signing_key_file,
+        &section.request_signing_certificate_file,
+    ) {
+        (Some(key), Some(certificate)) => Some(RequestSigner::from_pem_files(Path::new(key), Path::new(certificate))?),
+        (None, None) => None,
+        _ => {
+            return Err(Error::Config(
+                "[saml] request_signing_key_file and request_signing_certificate_file go together: the \
+                 key signs AuthnRequests, the certificate in the SP metadata lets the IdP verify them"
+                    .into(),
+            ));
+        }
+    };
     if request_signer.is_none() && metadata.wants_authn_requests_signed() {
         tracing::warn!(
             idp = metadata.entity_id(),
@@ -202,8 +213,9 @@ async fn saml_login(
         );
     }
     let acs = config.acs_url();
+    let entity_id = section.audience.clone().unwrap_or_else(|| acs.clone());
     let validator = ResponseValidator::builder(metadata)
-        .audience(section.audience.clone().unwrap_or_else(|| acs.clone()))
+        .audience(entity_id.clone())
         .acs_url(acs)
         .allow_idp_initiated(section.allow_idp_initiated)
         .allow_sha1(section.allow_sha1)
@@ -214,6 +226,7 @@ async fn saml_login(
     Ok(SamlLogin {
         validator,
         section: section.clone(),
+        entity_id,
         request_signer,
     })
 }

@@ -22,7 +22,6 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-mod authn_request;
 pub mod config;
 mod cookie;
 mod error;
@@ -34,6 +33,7 @@ pub mod network;
 pub mod policy;
 mod rate_limit;
 pub mod replay;
+mod saml_sp;
 pub mod server;
 pub mod studio;
 

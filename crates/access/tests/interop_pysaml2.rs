@@ -182,8 +182,8 @@ struct Login<'a> {
     /// The query of the gateway's redirect (`SAMLRequest`, and `SigAlg` and `Signature` when
     /// signed), for an SP-initiated login.
     authn_request: Option<&'a str>,
-    /// The certificate the gateway signs its AuthnRequests with, put in the SP metadata.
-    request_certificate: Option<&'a Path>,
+    /// The gateway's own SP metadata file, instead of a minimal one.
+    sp_metadata: Option<&'a Path>,
 }
 
 impl<'a> Login<'a> {
@@ -196,7 +196,7 @@ impl<'a> Login<'a> {
             name_id: USER,
             attributes: vec![("username", USER.to_owned()), ("domain-id", domain.to_owned())],
             authn_request: None,
-            request_certificate: None,
+            sp_metadata: None,
         }
     }
 
@@ -221,8 +221,8 @@ impl<'a> Login<'a> {
         self
     }
 
-    fn requests_signed_by(mut self, certificate: &'a Path) -> Self {
-        self.request_certificate = Some(certificate);
+    fn sp_metadata(mut self, file: &'a Path) -> Self {
+        self.sp_metadata = Some(file);
         self
     }
 }
@@ -321,9 +321,9 @@ impl Pysaml2 {
             args.push("--authn-request".to_owned());
             args.push(query.to_owned());
         }
-        if let Some(certificate) = login.request_certificate {
-            args.push("--sp-cert".to_owned());
-            args.push(certificate.display().to_string());
+        if let Some(file) = login.sp_metadata {
+            args.push("--sp-metadata".to_owned());
+            args.push(file.display().to_string());
         }
         Ok(self.try_script("response", &args)?.trim().to_owned())
     }
@@ -517,21 +517,32 @@ async fn an_idp_wanting_signed_authn_requests_verifies_the_gateways_signature_an
     let page = answer.text().await.unwrap();
     assert!(page.contains("request_signing_key_file"), "{page}");
 
-    // With one, pysaml2 verifies the request's signature with the key's certificate and answers.
+    // With one, the gateway's metadata publishes its certificate; pysaml2 reads the metadata,
+    // verifies the request's signature with that certificate, and answers.
     let key = SigningKey::generate("studio-fed gateway requests").unwrap();
     let key_file = idp.dir.join("gateway-key.pem");
-    let certificate = idp.dir.join("gateway-cert.pem");
+    let certificate_file = idp.dir.join("gateway-cert.pem");
     fs::write(&key_file, key.private_key_pem().unwrap()).unwrap();
-    fs::write(&certificate, key.certificate_pem()).unwrap();
-    let setting = format!("[saml]\nrequest_signing_key_file = \"{}\"\n", key_file.display());
+    fs::write(&certificate_file, key.certificate_pem()).unwrap();
+    let setting = format!(
+        "[saml]\nrequest_signing_key_file = \"{}\"\nrequest_signing_certificate_file = \"{}\"\n",
+        key_file.display(),
+        certificate_file.display()
+    );
     let gw = gateway(&w, &idp, |c| only_solicited(c).replace("[saml]\n", &setting)).await;
+    let sp_metadata = client().get(format!("{}/saml/metadata", gw.url)).send().await.unwrap();
+    assert_eq!(sp_metadata.status(), 200);
+    assert_eq!(sp_metadata.headers()["content-type"], "application/samlmetadata+xml");
+    let sp_metadata_file = idp.dir.join("gateway-metadata.xml");
+    fs::write(&sp_metadata_file, sp_metadata.text().await.unwrap()).unwrap();
+
     let (query, cookie) = start_sp_login(&gw).await;
     let (signed_part, _) = query.split_once("&Signature=").unwrap();
     assert!(
         signed_part.ends_with("&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256"),
         "{query}"
     );
-    let login = Login::new(&gw, &w.domain).requests_signed_by(&certificate);
+    let login = Login::new(&gw, &w.domain).sp_metadata(&sp_metadata_file);
     let form_value = idp.sign(&login.answering(&query));
     assert_logs_in(&w, &gw, &form_value, &[("cookie", &cookie)]).await;
 
@@ -541,7 +552,7 @@ async fn an_idp_wanting_signed_authn_requests_verifies_the_gateways_signature_an
     let without_signature = signed_part.split("&SigAlg=").next().unwrap().to_owned();
     let swapped = format!("{signed_part}&Signature={other_signature}");
     for (case, bad) in [("unsigned", without_signature), ("swapped signature", swapped)] {
-        let login = Login::new(&gw, &w.domain).requests_signed_by(&certificate);
+        let login = Login::new(&gw, &w.domain).sp_metadata(&sp_metadata_file);
         let error = idp.try_sign(&login.answering(&bad)).unwrap_err();
         assert!(error.contains("Request was not signed correctly"), "{case}: {error}");
     }

@@ -10,6 +10,7 @@ use std::io::Read as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use studio_fed_access::{Gateway, GatewayConfig};
 use studio_fed_testkit::saml_idp::SignedResponse;
 use support::*;
 use time::OffsetDateTime;
@@ -306,4 +307,51 @@ async fn login_needs_an_http_redirect_sso_endpoint_in_the_metadata() {
     let event = gw.audit.events().pop().unwrap();
     assert_eq!(event.code.as_deref(), Some("bad_request"));
     let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test]
+async fn the_sp_metadata_is_served_outside_the_network_rules_and_names_the_entity_id_and_acs() {
+    let w = world().await;
+    // Clients from 10.0.0.0/8 only: an identity provider fetching from 127.0.0.1 is outside them.
+    let config = sp_initiated_config(&w).replace(
+        r#"allowed_cidrs = ["127.0.0.0/8"]"#,
+        r#"allowed_cidrs = ["10.0.0.0/8"]"#,
+    );
+    let gw = start_gateway(&config, w.emulator.sdk_config(), None).await;
+    let response = client().get(format!("{}/saml/metadata", gw.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/samlmetadata+xml");
+    let xml = response.text().await.unwrap();
+    assert!(xml.contains(&format!(r#"entityID="{}/saml/acs/""#, gw.url)), "{xml}");
+    assert!(xml.contains(&format!(r#"Location="{}/saml/acs""#, gw.url)), "{xml}");
+    assert!(xml.contains(r#"AuthnRequestsSigned="false""#), "{xml}");
+    // A login from the same address is refused.
+    let refused = login(&gw, None).await;
+    assert_eq!(
+        (refused.status().as_u16(), error_code(&refused)),
+        (403, "network_denied".into())
+    );
+}
+
+#[tokio::test]
+async fn a_request_signing_key_without_its_certificate_stops_the_gateway_from_starting() {
+    let w = world().await;
+    for setting in [
+        "request_signing_key_file = \"/etc/gw/key.pem\"",
+        "request_signing_certificate_file = \"/etc/gw/cert.pem\"",
+    ] {
+        let config = sp_initiated_config(&w)
+            .replace("[saml]\n", &format!("[saml]\n{setting}\n"))
+            .replace("{URL}", "https://gw.test");
+        let config = GatewayConfig::from_toml_with_env(&config, []).unwrap();
+        let error = Gateway::builder(config, w.emulator.sdk_config().clone())
+            .build()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("request_signing_key_file and request_signing_certificate_file go together"),
+            "{setting}: {error}"
+        );
+    }
 }

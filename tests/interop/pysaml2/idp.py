@@ -12,12 +12,13 @@ DIR/cert.pem.
     idp.py response --dir DIR --entity-id E --sso-url URL --sp-entity-id SP --acs ACS
                     --name-id N [--attribute NAME=VALUE ...] [--sign response|assertion|both]
                     [--algorithm default|sha256] [--authn-request QUERY]
-                    [--want-signed-requests --sp-cert PEM]
+                    [--want-signed-requests] [--sp-metadata FILE]
         prints the base64 SAMLResponse of the HTTP-POST binding: IdP-initiated, or an answer to
         the AuthnRequest in QUERY, the query of an HTTP-Redirect binding URL (SAMLRequest, and
         SigAlg and Signature when signed), parsed and checked by pysaml2 against the SP metadata
-        it is given. With --want-signed-requests pysaml2 verifies the request's signature with the
-        SP's certificate (--sp-cert, put in the SP metadata) and refuses an unsigned request.
+        it is given: a minimal one, or the SP's own (--sp-metadata). With --want-signed-requests
+        pysaml2 verifies the request's signature with the certificate of the SP metadata and
+        refuses an unsigned request.
 
 `--algorithm default` keeps pysaml2's own defaults (rsa-sha1 signatures, sha1 digests);
 `sha256` sets rsa-sha256 and sha256 explicitly.
@@ -49,26 +50,13 @@ def xmlsec_binary():
     return found
 
 
-def sp_metadata(path, entity_id, acs, cert_file):
-    """A minimal SP metadata document, so pysaml2 knows the service provider (and the
-    certificate its AuthnRequests are signed with, when given)."""
-    key_descriptor = ""
-    if cert_file:
-        with open(cert_file, encoding="ascii") as f:
-            lines = [line.strip() for line in f if line.strip() and not line.startswith("-----")]
-        key_descriptor = (
-            '<md:KeyDescriptor use="signing">'
-            '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>'
-            f"<ds:X509Certificate>{''.join(lines)}</ds:X509Certificate>"
-            "</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
-        )
+def sp_metadata(path, entity_id, acs):
+    """A minimal SP metadata document, so pysaml2 knows the service provider."""
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
         f"entityID={quoteattr(entity_id)}>"
-        f'<md:SPSSODescriptor AuthnRequestsSigned="{"true" if cert_file else "false"}" '
-        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-        f"{key_descriptor}"
+        '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
         '<md:AssertionConsumerService index="0" isDefault="true" '
         f'Binding="{BINDING_HTTP_POST}" Location={quoteattr(acs)}/>'
         "</md:SPSSODescriptor></md:EntityDescriptor>\n"
@@ -123,8 +111,10 @@ def write_metadata(args):
 
 
 def response(args):
-    sp_file = os.path.join(args.dir, "sp-metadata.xml")
-    sp_metadata(sp_file, args.sp_entity_id, args.acs, args.sp_cert)
+    sp_file = args.sp_metadata
+    if not sp_file:
+        sp_file = os.path.join(args.dir, "sp-metadata.xml")
+        sp_metadata(sp_file, args.sp_entity_id, args.acs)
     idp = Server(config=config(args, [sp_file]))
 
     if args.authn_request:
@@ -191,7 +181,7 @@ def main():
     parser.add_argument("--algorithm", choices=["default", "sha256"], default="sha256")
     parser.add_argument("--authn-request", help="the query of the HTTP-Redirect binding URL")
     parser.add_argument("--want-signed-requests", action="store_true")
-    parser.add_argument("--sp-cert", help="the PEM certificate the SP signs its AuthnRequests with")
+    parser.add_argument("--sp-metadata", help="the SP's own metadata file, instead of a minimal one")
     parser.add_argument("--print-xml", action="store_true", help="print the XML instead of base64")
     args = parser.parse_args()
     if args.command == "metadata":

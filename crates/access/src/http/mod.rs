@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /saml/login` | starts an SP-initiated SAML login (AuthnRequest, HTTP-Redirect binding) |
 //! | `POST /saml/acs` | the Assertion Consumer Service (HTTP-POST binding) |
+//! | `GET /saml/metadata` | the SP metadata (outside the network and rate rules: IdPs fetch it) |
 //! | `GET /oidc/login` | starts an authorization-code + PKCE login |
 //! | `GET /oidc/callback` | completes it |
 //! | `GET /healthz` | liveness (outside the network and rate rules) |
@@ -53,6 +54,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route_layer(middleware::from_fn_with_state(timeout, time_limit));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/saml/metadata", get(saml::metadata))
         .merge(logins)
         .with_state(gateway)
 }

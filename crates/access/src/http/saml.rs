@@ -12,7 +12,7 @@
 
 use axum::body::Body;
 use axum::extract::{Extension, State};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use http::{HeaderMap, HeaderValue, header};
 use serde::{Deserialize, Serialize};
 use studio_fed_federation::saml::SamlError;
@@ -20,9 +20,9 @@ use time::{Duration, OffsetDateTime};
 use url::Url;
 
 use super::{ClientIp, cookie_header, not_enabled, redirect, refusal_response, to_identity_provider};
-use crate::authn_request::{authn_request, redirect_url, request_id};
 use crate::cookie::CookieSigner;
 use crate::gateway::{SamlLogin, saml_identity};
+use crate::saml_sp::{authn_request, metadata as sp_metadata, redirect_url, request_id};
 use crate::{Gateway, LoginMethod, Refusal};
 
 /// The HTTP-Redirect binding, used to send the AuthnRequest.
@@ -91,9 +91,8 @@ fn start_login(
         )
     })?;
     let acs = gateway.config().acs_url();
-    let issuer = saml.section.audience.clone().unwrap_or_else(|| acs.clone());
     let id = request_id()?;
-    let xml = authn_request(&id, now, destination, &acs, &issuer)?;
+    let xml = authn_request(&id, now, destination, &acs, &saml.entity_id)?;
     let url = redirect_url(destination, &xml, saml.request_signer.as_ref())?;
     let cookies = &gateway.inner.cookies;
     let mut pending = pending_requests(cookies, headers, now);
@@ -104,6 +103,21 @@ fn start_login(
     let excess = pending.len().saturating_sub(MAX_PENDING);
     pending.drain(..excess);
     Ok((url, pending_cookie(cookies, &pending)?))
+}
+
+/// `GET /saml/metadata`: the gateway's SP metadata, for the identity provider to import.
+pub(super) async fn metadata(State(gateway): State<Gateway>) -> Response {
+    let Some(saml) = &gateway.inner.saml else {
+        return refusal_response(&Refusal::BadRequest("SAML login is not enabled on this gateway".into()));
+    };
+    match sp_metadata(
+        &saml.entity_id,
+        &gateway.config().acs_url(),
+        saml.request_signer.as_ref(),
+    ) {
+        Ok(xml) => ([(header::CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
+        Err(refusal) => refusal_response(&refusal),
+    }
 }
 
 pub(super) async fn login(

@@ -1,6 +1,7 @@
-//! The AuthnRequest of an SP-initiated SAML login, sent with the HTTP-Redirect binding: raw
-//! DEFLATE, base64 and URL-encoding, and, when the gateway has a request signing key, an RSA-SHA256
-//! signature over `SAMLRequest=…&SigAlg=…` as the binding specifies (SAML Bindings 3.4.4.1).
+//! The gateway as a SAML service provider: the AuthnRequest of an SP-initiated login, sent with the
+//! HTTP-Redirect binding (raw DEFLATE, base64 and URL-encoding, and, when the gateway has a request
+//! signing key, an RSA-SHA256 signature over `SAMLRequest=…&SigAlg=…` as SAML Bindings 3.4.4.1
+//! specifies), and the SP metadata an identity provider imports.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -12,6 +13,7 @@ use flate2::write::DeflateEncoder;
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
 use openssl::sign::Signer;
+use openssl::x509::X509;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
@@ -26,44 +28,48 @@ const HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 /// `IssueInstant`: xs:dateTime in UTC, whole seconds.
 const INSTANT: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-/// The setting naming the key file, for error messages.
-const SETTING: &str = "[saml] request_signing_key_file";
+/// The settings naming the key and certificate files, for error messages.
+const KEY_SETTING: &str = "[saml] request_signing_key_file";
+const CERTIFICATE_SETTING: &str = "[saml] request_signing_certificate_file";
 /// The smallest RSA key accepted for signing requests.
 const MIN_RSA_BITS: u32 = 2048;
 
 /// The key the gateway signs its AuthnRequests with, for an identity provider that wants them
-/// signed (`WantAuthnRequestsSigned="true"` in its metadata).
+/// signed (`WantAuthnRequestsSigned="true"` in its metadata), and its certificate, which the SP
+/// metadata publishes so the identity provider can verify them.
 #[derive(Debug)]
 pub(crate) struct RequestSigner {
     key: PKey<Private>,
+    certificate: X509,
 }
 
 impl RequestSigner {
-    /// Reads an RSA private key of at least 2048 bits from a PEM file.
-    pub(crate) fn from_pem_file(path: &Path) -> Result<Self, Error> {
-        let pem =
-            std::fs::read(path).map_err(|e| Error::Config(format!("cannot read {SETTING} {}: {e}", path.display())))?;
-        Self::from_pem(&pem, &path.display().to_string())
-    }
-
-    /// Reads an RSA private key of at least 2048 bits from PEM text read from `file`.
-    fn from_pem(pem: &[u8], file: &str) -> Result<Self, Error> {
-        let key = PKey::private_key_from_pem(pem).map_err(|_| {
+    /// Reads an RSA private key of at least 2048 bits and its certificate from PEM files.
+    pub(crate) fn from_pem_files(key_file: &Path, certificate_file: &Path) -> Result<Self, Error> {
+        let read = |setting: &str, path: &Path| {
+            std::fs::read(path).map_err(|e| Error::Config(format!("cannot read {setting} {}: {e}", path.display())))
+        };
+        let key = parse_key(&read(KEY_SETTING, key_file)?, &key_file.display().to_string())?;
+        let certificate_name = certificate_file.display().to_string();
+        let certificate = X509::from_pem(&read(CERTIFICATE_SETTING, certificate_file)?).map_err(|_| {
             Error::Config(format!(
-                "{SETTING} {file} is not a PEM private key (expected `-----BEGIN PRIVATE KEY-----` or \
-                 `-----BEGIN RSA PRIVATE KEY-----`)"
+                "{CERTIFICATE_SETTING} {certificate_name} is not a PEM certificate (expected \
+                 `-----BEGIN CERTIFICATE-----`)"
             ))
         })?;
-        match key.rsa() {
-            Ok(rsa) if rsa.size() * 8 >= MIN_RSA_BITS => Ok(Self { key }),
-            Ok(rsa) => Err(Error::Config(format!(
-                "{SETTING} {file} is a {}-bit RSA key; use one of at least {MIN_RSA_BITS} bits",
-                rsa.size() * 8
-            ))),
-            Err(_) => Err(Error::Config(format!(
-                "{SETTING} {file} is not an RSA key; signed AuthnRequests use RSA-SHA256"
-            ))),
+        Self::new(key, certificate, &certificate_name)
+    }
+
+    /// The key and its certificate, which must hold the key's public half.
+    fn new(key: PKey<Private>, certificate: X509, certificate_name: &str) -> Result<Self, Error> {
+        let matches = certificate.public_key().is_ok_and(|public| public.public_eq(&key));
+        if !matches {
+            return Err(Error::Config(format!(
+                "{CERTIFICATE_SETTING} {certificate_name} is not the certificate of {KEY_SETTING}: \
+                 the identity provider would verify the requests with another key"
+            )));
         }
+        Ok(Self { key, certificate })
     }
 
     fn sign(&self, data: &[u8]) -> Result<Vec<u8>, Refusal> {
@@ -73,6 +79,26 @@ impl RequestSigner {
                 signer.sign_to_vec()
             })
             .map_err(|e| Refusal::BadRequest(format!("cannot sign the AuthnRequest: {e}")))
+    }
+}
+
+/// An RSA private key of at least 2048 bits, from PEM text read from `file`.
+fn parse_key(pem: &[u8], file: &str) -> Result<PKey<Private>, Error> {
+    let key = PKey::private_key_from_pem(pem).map_err(|_| {
+        Error::Config(format!(
+            "{KEY_SETTING} {file} is not a PEM private key (expected `-----BEGIN PRIVATE KEY-----` or \
+             `-----BEGIN RSA PRIVATE KEY-----`)"
+        ))
+    })?;
+    match key.rsa() {
+        Ok(rsa) if rsa.size() * 8 >= MIN_RSA_BITS => Ok(key),
+        Ok(rsa) => Err(Error::Config(format!(
+            "{KEY_SETTING} {file} is a {}-bit RSA key; use one of at least {MIN_RSA_BITS} bits",
+            rsa.size() * 8
+        ))),
+        Err(_) => Err(Error::Config(format!(
+            "{KEY_SETTING} {file} is not an RSA key; signed AuthnRequests use RSA-SHA256"
+        ))),
     }
 }
 
@@ -147,12 +173,44 @@ pub(crate) fn redirect_url(destination: &str, xml: &str, signer: Option<&Request
     Ok(url)
 }
 
+/// The SP metadata of the gateway: its entity ID, its ACS (HTTP-POST binding), and, when it signs
+/// its AuthnRequests, `AuthnRequestsSigned="true"` and the signing certificate.
+pub(crate) fn metadata(entity_id: &str, acs: &str, signer: Option<&RequestSigner>) -> Result<String, Refusal> {
+    let key_descriptor = match signer {
+        Some(signer) => {
+            let der = signer
+                .certificate
+                .to_der()
+                .map_err(|e| Refusal::BadRequest(format!("cannot encode the request signing certificate: {e}")))?;
+            format!(
+                "\n    <md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">\
+                 <ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\
+                 </md:KeyDescriptor>",
+                STANDARD.encode(der)
+            )
+        }
+        None => String::new(),
+    };
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\">\n  \
+         <md:SPSSODescriptor AuthnRequestsSigned=\"{}\" \
+         protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{key_descriptor}\n    \
+         <md:AssertionConsumerService Binding=\"{HTTP_POST}\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\n  \
+         </md:SPSSODescriptor>\n</md:EntityDescriptor>\n",
+        xml_escape(entity_id),
+        signer.is_some(),
+        xml_escape(acs),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
 
     use openssl::rsa::Rsa;
     use openssl::sign::Verifier;
+    use studio_fed_testkit::saml_idp::SigningKey;
 
     use super::*;
 
@@ -177,8 +235,19 @@ mod tests {
         .unwrap()
     }
 
-    fn rsa_key(bits: u32) -> PKey<Private> {
-        PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap()
+    /// A signer from a test key pair, and that key pair.
+    fn signer() -> (RequestSigner, SigningKey) {
+        let pair = SigningKey::generate("gateway requests").unwrap();
+        let key = parse_key(pair.private_key_pem().unwrap().as_bytes(), "key.pem").unwrap();
+        let certificate = X509::from_pem(pair.certificate_pem().as_bytes()).unwrap();
+        (RequestSigner::new(key, certificate, "cert.pem").unwrap(), pair)
+    }
+
+    fn rsa_key_pem(bits: u32) -> Vec<u8> {
+        PKey::from_rsa(Rsa::generate(bits).unwrap())
+            .unwrap()
+            .private_key_to_pem_pkcs8()
+            .unwrap()
     }
 
     #[test]
@@ -204,8 +273,7 @@ mod tests {
 
     #[test]
     fn a_signed_request_carries_an_rsa_sha256_signature_over_the_encoded_parameters() {
-        let key = rsa_key(2048);
-        let signer = RequestSigner::from_pem(&key.private_key_to_pem_pkcs8().unwrap(), "key.pem").unwrap();
+        let (signer, pair) = signer();
         let xml = sample_request();
         let url = redirect_url("https://idp.test/sso?tenant=a", &xml, Some(&signer)).unwrap();
         let query = url.query().unwrap();
@@ -225,8 +293,12 @@ mod tests {
             .map(|(_, v)| v.into_owned())
             .collect();
         let signature = STANDARD.decode(signature).unwrap();
+        let public = X509::from_pem(pair.certificate_pem().as_bytes())
+            .unwrap()
+            .public_key()
+            .unwrap();
         let verify = |data: &[u8]| {
-            let mut verifier = Verifier::new(MessageDigest::sha256(), &key).unwrap();
+            let mut verifier = Verifier::new(MessageDigest::sha256(), &public).unwrap();
             verifier.update(data).unwrap();
             verifier.verify(&signature).unwrap()
         };
@@ -236,14 +308,13 @@ mod tests {
     }
 
     #[test]
-    fn signing_keys_must_be_rsa_of_2048_bits_or_more() {
-        let error = |pem: &[u8]| RequestSigner::from_pem(pem, "key.pem").unwrap_err().to_string();
+    fn signing_keys_must_be_rsa_of_2048_bits_with_their_own_certificate() {
+        let error = |pem: &[u8]| parse_key(pem, "key.pem").unwrap_err().to_string();
         // PKCS#8 and PKCS#1 RSA keys of 2048 bits are taken.
-        let key = rsa_key(2048);
-        assert!(RequestSigner::from_pem(&key.private_key_to_pem_pkcs8().unwrap(), "key.pem").is_ok());
-        assert!(RequestSigner::from_pem(&key.rsa().unwrap().private_key_to_pem().unwrap(), "key.pem").is_ok());
+        let key = parse_key(&rsa_key_pem(2048), "key.pem").unwrap();
+        assert!(parse_key(&key.rsa().unwrap().private_key_to_pem().unwrap(), "key.pem").is_ok());
 
-        let short = error(&rsa_key(1024).private_key_to_pem_pkcs8().unwrap());
+        let short = error(&rsa_key_pem(1024));
         assert!(
             short.contains("key.pem is a 1024-bit RSA key") && short.contains("2048"),
             "{short}"
@@ -257,13 +328,52 @@ mod tests {
         let not_a_key = error(b"-----BEGIN CERTIFICATE-----\n");
         assert!(not_a_key.contains("key.pem is not a PEM private key"), "{not_a_key}");
 
-        let missing = RequestSigner::from_pem_file(Path::new("/nonexistent/key.pem"))
+        // The certificate must be the key's.
+        let other = SigningKey::generate("another key").unwrap();
+        let certificate = X509::from_pem(other.certificate_pem().as_bytes()).unwrap();
+        let mismatch = RequestSigner::new(key, certificate, "cert.pem")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            mismatch.contains("cert.pem is not the certificate of [saml] request_signing_key_file"),
+            "{mismatch}"
+        );
+
+        let missing = RequestSigner::from_pem_files(Path::new("/nonexistent/key.pem"), Path::new("/nonexistent/c.pem"))
             .unwrap_err()
             .to_string();
         assert!(
             missing.contains("cannot read [saml] request_signing_key_file /nonexistent/key.pem"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn the_metadata_names_the_acs_and_publishes_the_signing_certificate_when_requests_are_signed() {
+        let unsigned = metadata("https://gw.test/?a&b", "https://gw.test/saml/acs", None).unwrap();
+        assert!(
+            unsigned.contains(r#"entityID="https://gw.test/?a&amp;b""#),
+            "{unsigned}"
+        );
+        assert!(unsigned.contains(r#"AuthnRequestsSigned="false""#), "{unsigned}");
+        assert!(
+            unsigned.contains(
+                r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://gw.test/saml/acs""#
+            ),
+            "{unsigned}"
+        );
+        assert!(!unsigned.contains("KeyDescriptor"), "{unsigned}");
+
+        let (signer, pair) = signer();
+        let signed = metadata("https://gw.test/", "https://gw.test/saml/acs", Some(&signer)).unwrap();
+        assert!(signed.contains(r#"AuthnRequestsSigned="true""#), "{signed}");
+        let published = signed
+            .split("<ds:X509Certificate>")
+            .nth(1)
+            .and_then(|rest| rest.split("</ds:X509Certificate>").next())
+            .unwrap();
+        assert_eq!(STANDARD.decode(published).unwrap(), pair.certificate_der());
+        assert!(signed.contains(r#"<md:KeyDescriptor use="signing">"#), "{signed}");
     }
 
     #[test]
