@@ -66,24 +66,37 @@ fn routed(mut request: Request) -> Request {
 /// The route of an API Gateway request. A route with a template (a REST API resource such as
 /// `/{proxy+}`, an HTTP API route key such as `ANY /{proxy+}`) is its template with the event's
 /// path parameters filled in, whatever the stage or base path. Without a template (an HTTP API's
-/// `$default` route) it is `rawPath` without a named stage in front, which is there on the
+/// `$default` route) it is the event's path without a named stage in front, which is there on the
 /// execute-api URL; behind a custom domain with an API mapping key, use a `/{proxy+}` route.
 fn route_path(request: &Request) -> Option<String> {
-    let parameters = request.path_parameters();
-    match request.request_context_ref()? {
-        RequestContext::ApiGatewayV1(context) => fill(context.resource_path.as_deref()?, &parameters),
-        RequestContext::ApiGatewayV2(context) => {
-            if let Some((_method, template)) = context.route_key.as_deref().and_then(|key| key.split_once(' ')) {
-                return fill(template, &parameters);
-            }
-            let raw = request.raw_http_path();
-            let stage = context.stage.as_deref().filter(|stage| *stage != "$default")?;
-            match raw.strip_prefix('/')?.strip_prefix(stage)? {
-                "" => Some("/".to_owned()),
-                rest => rest.starts_with('/').then(|| rest.to_owned()),
-            }
-        }
-        _ => None,
+    let (template, stage) = match request.request_context_ref()? {
+        // A REST API's `path` never holds the stage.
+        RequestContext::ApiGatewayV1(context) => (context.resource_path.as_deref(), None),
+        RequestContext::ApiGatewayV2(context) => (
+            context
+                .route_key
+                .as_deref()
+                .and_then(|key| key.split_once(' '))
+                .map(|(_method, template)| template),
+            context.stage.as_deref(),
+        ),
+        _ => return None,
+    };
+    match template {
+        Some(template) => fill(template, &request.path_parameters()),
+        None => Some(without_stage(request.raw_http_path(), stage).to_owned()),
+    }
+}
+
+/// `path` without a named `stage` in front: `/prod/saml/acs` is `/saml/acs` on stage `prod`.
+fn without_stage<'a>(path: &'a str, stage: Option<&str>) -> &'a str {
+    let rest = stage
+        .filter(|stage| *stage != "$default")
+        .and_then(|stage| path.strip_prefix('/')?.strip_prefix(stage));
+    match rest {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => path,
     }
 }
 
@@ -100,4 +113,27 @@ fn fill(template: &str, parameters: &QueryMap) -> Option<String> {
         )
         .collect::<Option<Vec<_>>>()?;
     Some(segments.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_stage_is_removed_from_the_front_of_the_path_only() {
+        assert_eq!(without_stage("/prod/saml/acs", Some("prod")), "/saml/acs");
+        assert_eq!(without_stage("/prod", Some("prod")), "/");
+        assert_eq!(without_stage("/saml/saml/acs", Some("saml")), "/saml/acs");
+        // A path without the stage (a custom domain), a longer first segment, the default stage.
+        assert_eq!(without_stage("/saml/acs", Some("prod")), "/saml/acs");
+        assert_eq!(
+            without_stage("/production/saml/acs", Some("prod")),
+            "/production/saml/acs"
+        );
+        assert_eq!(
+            without_stage("/$default/saml/acs", Some("$default")),
+            "/$default/saml/acs"
+        );
+        assert_eq!(without_stage("/saml/acs", None), "/saml/acs");
+    }
 }
