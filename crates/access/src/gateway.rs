@@ -338,6 +338,8 @@ impl Gateway {
 /// The attribute Entra ID sends instead of the groups when the user is in more than 150 groups:
 /// a link to look them up in Microsoft Graph (its groups overage).
 pub(crate) const SAML_GROUPS_OVERAGE_ATTRIBUTE: &str = "http://schemas.microsoft.com/claims/groups.link";
+/// Entra ID's app role attribute, which is never left out: its absence is no groups overage.
+const SAML_ROLE_ATTRIBUTE: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
 
 /// The user, teams and domain of a validated SAML assertion. A mapped team attribute that is
 /// absent while [`SAML_GROUPS_OVERAGE_ATTRIBUTE`] is present marks the login's groups overage.
@@ -356,7 +358,7 @@ pub(crate) fn saml_identity(section: &SamlSection, assertion: &ValidatedAssertio
         None => (Vec::new(), None),
         Some(name) => match assertion.attributes.get(name) {
             Some(values) => (values.clone(), None),
-            None if assertion.attributes.contains_key(SAML_GROUPS_OVERAGE_ATTRIBUTE) => {
+            None if name != SAML_ROLE_ATTRIBUTE && assertion.attributes.contains_key(SAML_GROUPS_OVERAGE_ATTRIBUTE) => {
                 (Vec::new(), Some(name.to_owned()))
             }
             // A mapped team attribute decides the team: without it, the login gets none.

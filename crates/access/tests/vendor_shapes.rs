@@ -337,6 +337,40 @@ async fn entra_id_saml_groups_overage_is_refused_not_guessed() {
 }
 
 #[tokio::test]
+async fn entra_id_saml_app_roles_choose_the_team_even_in_a_groups_overage() {
+    let idp = entra_id::saml_idp(entra_id::TENANT_ID).unwrap();
+    let (w, gw) = saml_vendor("entra-saml-app-roles", &idp).await;
+    let (acs, entity_id) = gw.saml_endpoints();
+    // 300 groups, so Entra ID sends groups.link instead; the app role still comes.
+    let alice = entra_id::EntraUser::default()
+        .with_extra_groups(300)
+        .with_app_roles(&["vision"]);
+    create_profile(&w.sagemaker, &w.domain, &alice.object_id, "vision").await;
+    let response = alice.saml_response(&idp, &acs, &entity_id).build().unwrap();
+    assert!(response.xml().contains(entra_id::GROUPS_LINK));
+    gw.assert_admitted(&w, gw.post_acs(&response).await, "saml", &alice.object_id)
+        .await;
+    // A user without an app role has no team, whatever the number of groups: the role is missing,
+    // not held back by an overage.
+    let bob = entra_id::EntraUser {
+        object_id: "0b8f4f3e-8d55-4a39-9d2e-3f5b0c6a7e21".to_owned(),
+        ..entra_id::EntraUser::default()
+    };
+    create_profile(&w.sagemaker, &w.domain, &bob.object_id, "vision").await;
+    for bob in [bob.clone(), bob.with_extra_groups(300)] {
+        let answer = gw
+            .post_acs(&bob.saml_response(&idp, &acs, &entity_id).build().unwrap())
+            .await;
+        assert_eq!(
+            (answer.status().as_u16(), error_code(&answer)),
+            (403, "missing_attribute".into()),
+            "{} groups",
+            bob.groups.len()
+        );
+    }
+}
+
+#[tokio::test]
 async fn entra_id_oidc_with_group_object_ids_and_its_overage() {
     let (w, op, gw, issuer, client_id) = oidc_vendor("entra-oidc").await;
     assert_eq!(

@@ -138,6 +138,8 @@ pub mod entra_id {
     /// SAML groups overage: sent instead of [`GROUPS`] beyond [`SAML_GROUPS_LIMIT`] groups, a
     /// Graph link to look them up.
     pub const GROUPS_LINK: &str = "http://schemas.microsoft.com/claims/groups.link";
+    /// SAML: the values of the user's app roles in the application (OIDC: `roles`).
+    pub const ROLE: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
     /// The most groups a SAML assertion carries.
     pub const SAML_GROUPS_LIMIT: usize = 150;
     /// The most groups a JWT carries.
@@ -182,6 +184,9 @@ pub mod entra_id {
         pub mail: String,
         /// The object ids of the user's groups, in the order Entra ID lists them.
         pub groups: Vec<String>,
+        /// The values of the app roles the user is assigned in the application. App roles are
+        /// never left out for their number, unlike groups.
+        pub app_roles: Vec<String>,
     }
 
     impl Default for EntraUser {
@@ -196,11 +201,18 @@ pub mod entra_id {
                 surname: "Martin".to_owned(),
                 mail: "alice.martin@acme.example".to_owned(),
                 groups: vec![ALL_STAFF_GROUP.to_owned(), VISION_GROUP.to_owned()],
+                app_roles: Vec::new(),
             }
         }
     }
 
     impl EntraUser {
+        /// Assigns the user the app roles with these values.
+        pub fn with_app_roles(mut self, values: &[&str]) -> Self {
+            self.app_roles.extend(values.iter().map(|v| (*v).to_owned()));
+            self
+        }
+
         /// Adds `count` more groups (stable object ids), e.g. to go past a limit.
         pub fn with_extra_groups(mut self, count: usize) -> Self {
             self.groups.extend(guids(0x0e47_0000, count));
@@ -210,8 +222,9 @@ pub mod entra_id {
         /// An IdP-initiated response as Entra ID sends it to the ACS `acs_url` of an enterprise
         /// application whose "Identifier (Entity ID)" is `entity_id`: the assertion signed
         /// (Entra's default signing option), rsa-sha256, NameID the UPN in emailAddress format,
-        /// the always-sent claims, the default user claims, and the group claim — or, beyond
-        /// [`SAML_GROUPS_LIMIT`] groups, [`GROUPS_LINK`] instead of it. `idp` should have the
+        /// the always-sent claims, the default user claims, the group claim — or, beyond
+        /// [`SAML_GROUPS_LIMIT`] groups, [`GROUPS_LINK`] instead of it — and [`ROLE`] when the user
+        /// has app roles. `idp` should have the
         /// tenant's entity ID ([`saml_idp`]).
         pub fn saml_response<'a>(&self, idp: &'a SamlIdp, acs_url: &str, entity_id: &str) -> ResponseBuilder<'a> {
             let response = idp
@@ -231,6 +244,11 @@ pub mod entra_id {
                 response
             } else {
                 response.attribute(GROUPS, &self.groups)
+            };
+            let response = if self.app_roles.is_empty() {
+                response
+            } else {
+                response.attribute(ROLE, &self.app_roles)
             };
             response
                 .attribute(IDENTITY_PROVIDER, [saml_entity_id(&self.tenant_id)])
@@ -268,6 +286,9 @@ pub mod entra_id {
                 );
             } else if !self.groups.is_empty() {
                 claims.insert("groups".into(), json!(self.groups));
+            }
+            if !self.app_roles.is_empty() {
+                claims.insert("roles".into(), json!(self.app_roles));
             }
             IdTokenShape {
                 claims,
@@ -571,6 +592,30 @@ mod tests {
         assert!(token.claim("groups").is_none());
         assert_eq!(token.claim("_claim_names").unwrap(), &json!({ "groups": "src1" }));
         assert!(token.claim("_claim_sources").unwrap()["src1"]["endpoint"].is_string());
+    }
+
+    #[test]
+    fn entra_id_app_roles_come_whatever_the_number_of_groups() {
+        let idp = entra_id::saml_idp(entra_id::TENANT_ID).unwrap();
+        let user = entra_id::EntraUser::default().with_extra_groups(entra_id::JWT_GROUPS_LIMIT);
+        let xml = user
+            .saml_response(&idp, "https://sp.test/saml/acs", "https://sp.test/saml/acs")
+            .build()
+            .unwrap()
+            .into_xml();
+        assert!(!xml.contains(entra_id::ROLE));
+        assert!(user.id_token().claim("roles").is_none());
+
+        let user = user.with_app_roles(&["vision"]);
+        let xml = user
+            .saml_response(&idp, "https://sp.test/saml/acs", "https://sp.test/saml/acs")
+            .build()
+            .unwrap()
+            .into_xml();
+        assert!(xml.contains(entra_id::ROLE) && xml.contains(entra_id::GROUPS_LINK));
+        let token = user.id_token();
+        assert_eq!(token.claim("roles").unwrap(), &json!(["vision"]));
+        assert!(token.claim("_claim_names").is_some());
     }
 
     #[test]
