@@ -3,9 +3,10 @@
 //! `target/studio-fed-interop/oidc-provider`), serves the authorization-code + PKCE login through
 //! the gateway's `/oidc/login` and `/oidc/callback`. A small browser (cookies per host, redirects
 //! followed by hand) fills in the provider's own login and consent forms. The provider's signing
-//! key is rotated under a running gateway, a callback whose state was edited is refused, and the
-//! provider's standard-conforming default (profile claims only at the UserInfo endpoint) is shown
-//! to be refused with a clear code, since the gateway reads the user and team from the ID token.
+//! key is rotated under a running gateway, at once and with an overlap (the new key published
+//! before it signs, the old one withdrawn after), a callback whose state was edited is refused,
+//! and with the provider's standard-conforming default (profile claims only at the UserInfo
+//! endpoint) the gateway reads the user and team from UserInfo.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -744,6 +745,33 @@ async fn a_rotated_signing_key_is_picked_up_by_the_running_gateway() {
             .all(|e| e.outcome == Outcome::Allowed && e.user.as_deref() == Some(USER)),
         "{events:?}"
     );
+}
+
+#[tokio::test]
+async fn a_key_rotation_with_an_overlap_costs_one_jwks_fetch_and_no_refused_login() {
+    let mut o = setup(true).await;
+    let started_with: Value = serde_json::from_str(&fs::read_to_string(&o.op.jwks_file).unwrap()).unwrap();
+    let (key_1, key_2) = (started_with["keys"][0].clone(), rsa_jwk("interop-key-2"));
+    // Each phase restarts the provider (the first key signs) and logs in once. `gets` counts
+    // since the restart, the test's own look at the JWKS included.
+    let mut phase = async |keys: &[Value], jwks_fetches_by_the_gateway: usize| {
+        o.op.restart_with_keys(keys).await;
+        let kids: Vec<String> = keys.iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(o.op.published_kids().await, kids);
+        let mut browser = Browser::new();
+        let callback = sign_in_at_provider(&mut browser, &o).await;
+        assert_opens_profile(&mut browser, &o, &callback).await;
+        assert_eq!(o.op.gets("/jwks"), 1 + jwks_fetches_by_the_gateway, "{kids:?}");
+    };
+    // The new key is published before it signs: the old one still signs, nothing to fetch.
+    phase(&[key_1.clone(), key_2.clone()], 0).await;
+    // The new key signs while the old one is still published: its unknown kid costs one fetch.
+    phase(&[key_2.clone(), key_1], 1).await;
+    // The old key is withdrawn: the gateway already holds the new one.
+    phase(&[key_2], 0).await;
+    let events = o.gw.audit.events();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(events.iter().all(|e| e.outcome == Outcome::Allowed), "{events:?}");
 }
 
 #[tokio::test]
