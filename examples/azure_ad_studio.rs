@@ -29,7 +29,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use aws_config::Region;
 use clap::Parser;
 use common::{Environment, TargetArgs, step};
 use studio_fed::studio::deployment::{AuthMode, Deployment};
@@ -64,11 +63,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let env = Environment::start(&args.target).await?;
     let mut deployment = Deployment::from_file(&args.deployment).map_err(|e| e.to_string())?;
-    // The deployment's region wins over the environment's (as in the CLI).
-    let config = match &deployment.region {
-        Some(region) => env.sdk_config.to_builder().region(Region::new(region.clone())).build(),
-        None => env.sdk_config.clone(),
-    };
+    let config = env.sdk_config_in(deployment.region.as_deref());
     println!(
         "deployment {}: {} teams, {} users, admin group {}",
         deployment.name,

@@ -28,7 +28,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use aws_config::Region;
 use clap::Parser;
 use common::{Environment, TargetArgs, step};
 use studio_fed::access::audit::MemoryAudit;
@@ -71,10 +70,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let env = Environment::start(&args.target).await?;
     let mut deployment = Deployment::from_file(&args.deployment).map_err(|e| e.to_string())?;
-    let sdk_config = match &deployment.region {
-        Some(region) => env.sdk_config.to_builder().region(Region::new(region.clone())).build(),
-        None => env.sdk_config.clone(),
-    };
+    let sdk_config = env.sdk_config_in(deployment.region.as_deref());
 
     step("1. Apply an IAM-mode, VpcOnly Studio domain with one user");
     if env.is_local() {

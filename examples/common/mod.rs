@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Write};
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use studio_fed_testkit::emulator::Emulator;
 
 /// Where an example runs.
@@ -64,6 +64,19 @@ impl Environment {
                     yes: args.yes,
                 })
             }
+        }
+    }
+
+    /// The SDK configuration for a deployment: its `region`, when it names one, wins over the
+    /// environment's (as in the CLI).
+    pub fn sdk_config_in(&self, region: Option<&str>) -> SdkConfig {
+        match region {
+            Some(region) => self
+                .sdk_config
+                .to_builder()
+                .region(Region::new(region.to_owned()))
+                .build(),
+            None => self.sdk_config.clone(),
         }
     }
 
