@@ -29,6 +29,7 @@ mod gateway;
 pub mod http;
 pub mod lambda;
 pub mod mapping;
+mod markup;
 pub mod network;
 pub mod policy;
 mod rate_limit;

@@ -20,6 +20,7 @@ use time::{OffsetDateTime, UtcOffset};
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
+use crate::markup::escape;
 use crate::{Error, Refusal};
 
 /// The HTTP-POST binding, where the answer is to go.
@@ -113,14 +114,6 @@ pub(crate) fn request_id() -> Result<String, Refusal> {
     }))
 }
 
-/// XML text or attribute value.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The AuthnRequest XML: who asks (`issuer`), where the answer goes (`acs`, HTTP-POST binding).
 pub(crate) fn authn_request(
     id: &str,
@@ -138,9 +131,9 @@ pub(crate) fn authn_request(
          xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" Version=\"2.0\" \
          IssueInstant=\"{instant}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" \
          ProtocolBinding=\"{HTTP_POST}\"><saml:Issuer>{}</saml:Issuer></samlp:AuthnRequest>",
-        xml_escape(destination),
-        xml_escape(acs),
-        xml_escape(issuer),
+        escape(destination),
+        escape(acs),
+        escape(issuer),
     ))
 }
 
@@ -198,9 +191,9 @@ pub(crate) fn metadata(entity_id: &str, acs: &str, signer: Option<&RequestSigner
          protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{key_descriptor}\n    \
          <md:AssertionConsumerService Binding=\"{HTTP_POST}\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\n  \
          </md:SPSSODescriptor>\n</md:EntityDescriptor>\n",
-        xml_escape(entity_id),
+        escape(entity_id),
         signer.is_some(),
-        xml_escape(acs),
+        escape(acs),
     ))
 }
 

@@ -27,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderValue, StatusCode, header};
 
+use crate::markup::escape;
 use crate::{Gateway, Login, Refusal};
 
 /// The header carrying a refusal's [`code`](Refusal::code).
@@ -183,13 +184,6 @@ pub(crate) fn refusal_response(refusal: &Refusal) -> Response {
         headers.insert(ERROR_HEADER, value);
     }
     response
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
