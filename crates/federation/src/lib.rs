@@ -14,6 +14,23 @@
 //!   identifiers.
 //!
 //! Every AWS call goes through an injected [`aws_config::SdkConfig`].
+//!
+//! ## Cryptography
+//!
+//! Signature verification (SAML), the IAM OIDC provider thumbprint (TLS) and the keys of the
+//! tests use OpenSSL, built from source and linked statically (the `openssl` crate's `vendored`
+//! feature): building needs a C compiler, `perl` and `make`, and no system library or header, and
+//! the binaries need nothing but glibc, so the login gateway runs on AWS Lambda's
+//! `provided.al2023` as shipped. OpenSSL rather than a second stack because samael, which this
+//! crate keeps for SAML schema types, metadata and AuthnRequests, depends on OpenSSL
+//! unconditionally: one audited library serves every use, and the binary carries one copy of it.
+//! (The AWS SDK's HTTPS client brings its own rustls stack.) Set `OPENSSL_NO_VENDOR=1` to link the
+//! system's OpenSSL instead (e.g. for a distribution's security updates).
+//!
+//! ## Features
+//!
+//! - `xmlsec` (off by default): verify SAML signatures outside the built-in profile with
+//!   libxmlsec1 (see [`saml`]); needs the system's libxml2, libxmlsec1, pkg-config and libclang.
 #![forbid(unsafe_code)]
 
 pub mod aws;

@@ -109,6 +109,14 @@ pub enum SamlError {
     /// The signature's references are not exactly one `URI=""` / `URI="#ID"` of its parent.
     #[error("the SAML response's signature must have exactly one Reference to the element that contains it ({0})")]
     BadReference(&'static str),
+    /// The signature is of a profile the built-in verifier does not cover, and libxmlsec1 is not
+    /// built in (the `xmlsec` cargo feature).
+    #[error(
+        "the SAML response's signature uses {0}, which the built-in verifier does not accept; configure the IdP to sign \
+         with exclusive c14n and RSA-SHA256 (or ECDSA), or build studio-fed with the `xmlsec` cargo feature \
+         (libxmlsec1) to verify it"
+    )]
+    SignatureProfileUnsupported(&'static str),
 
     // --- checks -------------------------------------------------------------------------------
     /// The status is not `Success`.
@@ -200,6 +208,7 @@ impl SamlError {
             Self::WeakAlgorithm(_) => "weak_algorithm",
             Self::ForbiddenTransform(_) => "forbidden_transform",
             Self::BadReference(_) => "bad_reference",
+            Self::SignatureProfileUnsupported(_) => "signature_profile_unsupported",
             Self::StatusNotSuccess => "status_not_success",
             Self::WrongIssuer { .. } => "wrong_issuer",
             Self::WrongAudience { .. } => "wrong_audience",
@@ -264,10 +273,11 @@ mod tests {
             SamlError::UnsolicitedResponse => 34,
             SamlError::Replayed => 35,
             SamlError::ReplayCacheUnavailable(_) => 36,
+            SamlError::SignatureProfileUnsupported(_) => 37,
         }
     }
 
-    const VARIANTS: usize = 37;
+    const VARIANTS: usize = 38;
 
     fn samples() -> Vec<SamlError> {
         vec![
@@ -310,6 +320,7 @@ mod tests {
             SamlError::UnsolicitedResponse,
             SamlError::Replayed,
             SamlError::ReplayCacheUnavailable("x".into()),
+            SamlError::SignatureProfileUnsupported("x"),
         ]
     }
 

@@ -3,11 +3,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use samael::metadata::EntityDescriptor;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::SamlError;
-use super::xml::{self, ScanError};
+use super::xml::{self, Document, ScanError};
+
+const NS_METADATA: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const NS_DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 /// The largest metadata document accepted (1 MiB).
 pub const MAX_METADATA_SIZE: usize = 1024 * 1024;
@@ -46,47 +51,51 @@ impl IdpMetadata {
             )));
         }
         let text = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-        match xml::scan(text) {
-            Ok(_) => {}
+        let doc = match xml::scan(text) {
+            Ok(doc) => doc,
             Err(ScanError::Doctype) => return Err(SamlError::Doctype),
             Err(ScanError::Malformed(why)) => {
                 return Err(SamlError::InvalidMetadata(format!("not acceptable XML: {why}")));
             }
             Err(ScanError::TooDeep) => return Err(SamlError::InvalidMetadata("nested too deeply".into())),
+        };
+        let invalid = |why: &str| SamlError::InvalidMetadata(why.to_owned());
+        let root = doc.root();
+        if !root.is(NS_METADATA, "EntityDescriptor") {
+            return Err(invalid("the root element is not an md:EntityDescriptor"));
         }
-        let descriptor: EntityDescriptor = samael::metadata::de::from_str(text)
-            .map_err(|e| SamlError::InvalidMetadata(format!("not a SAML EntityDescriptor ({e})")))?;
-        let entity_id = descriptor
-            .entity_id
-            .clone()
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| SamlError::InvalidMetadata("no entityID".into()))?;
-        let idp_descriptors = descriptor.idp_sso_descriptors.as_deref().unwrap_or_default();
+        let entity_id = root
+            .attr("entityID")
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| invalid("no entityID"))?
+            .to_owned();
+        let idp_descriptors = doc.children_named(0, NS_METADATA, "IDPSSODescriptor");
         if idp_descriptors.is_empty() {
-            return Err(SamlError::InvalidMetadata("no IDPSSODescriptor".into()));
+            return Err(invalid("no IDPSSODescriptor"));
         }
         let mut sso_endpoints = Vec::new();
         let mut signing_certificates: Vec<Vec<u8>> = Vec::new();
-        let wants_authn_requests_signed = idp_descriptors
-            .iter()
-            .any(|idp| idp.want_authn_requests_signed == Some(true));
+        let mut wants_authn_requests_signed = false;
         for idp in idp_descriptors {
-            sso_endpoints.extend(idp.single_sign_on_services.iter().map(|s| SsoEndpoint {
-                binding: s.binding.clone(),
-                location: s.location.clone(),
-            }));
-            for key in &idp.key_descriptors {
-                if !matches!(key.key_use.as_deref(), None | Some("signing")) {
+            wants_authn_requests_signed |= doc.elements[idp]
+                .attr("WantAuthnRequestsSigned")
+                .is_some_and(|v| matches!(v.trim(), "true" | "1"));
+            for service in doc.children_named(idp, NS_METADATA, "SingleSignOnService") {
+                let service = &doc.elements[service];
+                let (Some(binding), Some(location)) = (service.attr("Binding"), service.attr("Location")) else {
+                    return Err(invalid("a SingleSignOnService without Binding or Location"));
+                };
+                sso_endpoints.push(SsoEndpoint {
+                    binding: binding.to_owned(),
+                    location: location.to_owned(),
+                });
+            }
+            for key in doc.children_named(idp, NS_METADATA, "KeyDescriptor") {
+                if !matches!(doc.elements[key].attr("use"), None | Some("signing")) {
                     continue;
                 }
-                let certificates = key.key_info.x509_data.iter().flat_map(|d| &d.certificates);
-                for certificate in certificates {
-                    let der = samael::crypto::decode_x509_cert(certificate)
-                        .map_err(|_| SamlError::InvalidMetadata("a signing certificate is not valid base64".into()))?;
-                    openssl::x509::X509::from_der(der.der_data()).map_err(|_| {
-                        SamlError::InvalidMetadata("a signing certificate is not a valid X.509 certificate".into())
-                    })?;
-                    let der = der.der_data().to_vec();
+                for der in key_descriptor_certificates(&doc, key)? {
                     if !signing_certificates.contains(&der) {
                         signing_certificates.push(der);
                     }
@@ -96,9 +105,9 @@ impl IdpMetadata {
         if signing_certificates.is_empty() {
             return Err(SamlError::NoSigningCertificate);
         }
-        let valid_until = descriptor
-            .valid_until
-            .map(|t| chrono_to_time(t.timestamp(), t.timestamp_subsec_nanos()))
+        let valid_until = root
+            .attr("validUntil")
+            .map(|t| parse_datetime(t).map_err(|_| invalid("validUntil is not an xs:dateTime")))
             .transpose()?;
         Ok(Self {
             entity_id,
@@ -206,9 +215,43 @@ impl IdpMetadata {
     }
 }
 
-/// Converts a chrono timestamp (seconds + nanoseconds) without depending on chrono.
-pub(crate) fn chrono_to_time(seconds: i64, nanos: u32) -> Result<OffsetDateTime, SamlError> {
-    let t = OffsetDateTime::from_unix_timestamp(seconds)
-        .map_err(|_| SamlError::Malformed("a timestamp is out of range"))?;
-    Ok(t + time::Duration::nanoseconds(i64::from(nanos)))
+/// The DER of the `ds:X509Certificate`s in a `KeyDescriptor`'s `ds:KeyInfo/ds:X509Data`, each
+/// checked to be an X.509 certificate.
+fn key_descriptor_certificates(doc: &Document<'_>, key: usize) -> Result<Vec<Vec<u8>>, SamlError> {
+    let mut found = Vec::new();
+    for key_info in doc.children_named(key, NS_DSIG, "KeyInfo") {
+        for data in doc.children_named(key_info, NS_DSIG, "X509Data") {
+            for certificate in doc.children_named(data, NS_DSIG, "X509Certificate") {
+                let text: String = doc.elements[certificate]
+                    .text()
+                    .chars()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .collect();
+                let der = STANDARD
+                    .decode(text)
+                    .map_err(|_| SamlError::InvalidMetadata("a signing certificate is not valid base64".into()))?;
+                openssl::x509::X509::from_der(&der).map_err(|_| {
+                    SamlError::InvalidMetadata("a signing certificate is not a valid X.509 certificate".into())
+                })?;
+                found.push(der);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Parses an `xs:dateTime` as SAML uses it: UTC (`Z`, or an offset), or without a time zone,
+/// which SAML 2.0 core 1.3.3 says is UTC.
+pub(crate) fn parse_datetime(text: &str) -> Result<OffsetDateTime, SamlError> {
+    let text = text.trim();
+    let bad = || SamlError::Malformed("a time that is not an xs:dateTime");
+    let has_zone = text.ends_with(['Z', 'z'])
+        || text
+            .get(text.len().saturating_sub(6)..)
+            .is_some_and(|tail| tail.starts_with(['+', '-']) && tail.as_bytes().get(3) == Some(&b':'));
+    if has_zone {
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|_| bad())
+    } else {
+        OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).map_err(|_| bad())
+    }
 }

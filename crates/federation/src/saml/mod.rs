@@ -4,9 +4,20 @@
 //!   signing certificate, since nothing could then be verified (fail closed).
 //! - [`ResponseValidator`] validates HTTP-POST binding responses ([`ResponseValidator::validate_post`]):
 //!   only the metadata's certificates are trusted, data is read only from what the signature
-//!   covered (the pre-digest bytes, verified against the metadata keys parsed once, or by
-//!   libxmlsec1 for less common signature profiles), and every failure is a specific
-//!   [`SamlError`] whose message never contains the assertion's contents.
+//!   covered (the pre-digest bytes, verified against the metadata keys parsed once), and every
+//!   failure is a specific [`SamlError`] whose message never contains the assertion's contents.
+//!
+//! ## Signature profiles
+//!
+//! The built-in verifier covers what the identity providers we document send: enveloped
+//! signatures over the Response and/or the Assertion, exclusive c14n with or without
+//! `InclusiveNamespaces`, RSA-SHA256/384/512 and ECDSA-SHA256/384/512 (P-256, P-384, P-521), and
+//! SHA-1 only with [`ResponseValidatorBuilder::allow_sha1`]. Anything else (inclusive c14n, other
+//! transform lists or signature layouts, IDs that are not XML names) is refused with
+//! [`SamlError::SignatureProfileUnsupported`], whose message names the cargo feature that accepts
+//! it: `xmlsec` verifies such documents with libxmlsec1 through samael, and needs the system's
+//! libxml2, libxmlsec1, pkg-config and libclang to build. The default build needs no system
+//! library.
 //!
 //! What is refused, with the variant returned: DOCTYPE/entities ([`SamlError::Doctype`]), inputs over
 //! the size cap ([`SamlError::TooLarge`]), bad base64 / non-UTF-8 / non-XML
@@ -21,6 +32,7 @@
 
 mod error;
 mod metadata;
+mod signed;
 mod validator;
 mod xml;
 

@@ -6,16 +6,31 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::{BigNum, MsbOption};
+use openssl::ec::{EcGroup, EcKey};
+use openssl::ecdsa::EcdsaSig;
 use openssl::hash::MessageDigest;
-use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey, Private};
+use openssl::rsa::{Padding, Rsa};
+use openssl::sign::Signer;
 use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 use openssl::x509::{X509, X509NameBuilder};
 
 use super::Error;
 
-/// An RSA-2048 private key and a self-signed X.509 certificate for it (valid from one day ago for
-/// two years). Cloning shares the key.
+/// The type of a [`SigningKey`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// RSA, 2048 bits (what identity providers use by default).
+    Rsa2048,
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+}
+
+/// A private key and a self-signed X.509 certificate for it (valid from one day ago for two
+/// years). Cloning shares the key.
 #[derive(Clone)]
 pub struct SigningKey {
     key: PKey<Private>,
@@ -25,9 +40,23 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// Generates a key and a self-signed certificate with the given subject common name.
+    /// Generates an RSA-2048 key and a self-signed certificate with the given subject common name.
     pub fn generate(common_name: &str) -> Result<Self, Error> {
-        let key = PKey::from_rsa(Rsa::generate(2048)?)?;
+        Self::generate_of(KeyType::Rsa2048, common_name)
+    }
+
+    /// Generates a key of `key_type` and a self-signed certificate with the given subject common
+    /// name.
+    pub fn generate_of(key_type: KeyType, common_name: &str) -> Result<Self, Error> {
+        let ec = |curve| -> Result<PKey<Private>, Error> {
+            let group = EcGroup::from_curve_name(curve)?;
+            Ok(PKey::from_ec_key(EcKey::generate(&group)?)?)
+        };
+        let key = match key_type {
+            KeyType::Rsa2048 => PKey::from_rsa(Rsa::generate(2048)?)?,
+            KeyType::EcdsaP256 => ec(Nid::X9_62_PRIME256V1)?,
+            KeyType::EcdsaP384 => ec(Nid::SECP384R1)?,
+        };
 
         let mut name = X509NameBuilder::new()?;
         name.append_entry_by_text("O", "studio-fed tests")?;
@@ -93,9 +122,29 @@ impl SigningKey {
         STANDARD.encode(&self.cert_der)
     }
 
-    /// The private key as DER, the form libxmlsec1 loads for signing.
-    pub(super) fn private_key_der(&self) -> Result<Vec<u8>, Error> {
-        Ok(self.key.private_key_to_der()?)
+    /// Signs `data` as an XML-DSig `SignatureValue` with `digest`: RSASSA-PKCS1-v1_5 for an RSA
+    /// key, `r || s` (each padded to the curve's size, RFC 4050) for an EC key.
+    pub(super) fn sign(&self, digest: MessageDigest, data: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut signer = Signer::new(digest, &self.key)?;
+        if self.key.id() == Id::RSA {
+            signer.set_rsa_padding(Padding::PKCS1)?;
+        }
+        let signature = signer.sign_oneshot_to_vec(data)?;
+        if self.key.id() != Id::EC {
+            return Ok(signature);
+        }
+        let ec = self.key.ec_key()?;
+        let size = i32::try_from(ec.group().degree().div_ceil(8))
+            .map_err(|_| Error::Signing("the EC key's curve is too large".into()))?;
+        let signature = EcdsaSig::from_der(&signature)?;
+        let mut raw = signature.r().to_vec_padded(size)?;
+        raw.extend(signature.s().to_vec_padded(size)?);
+        Ok(raw)
+    }
+
+    /// Whether this is an EC key (an `ecdsa-*` signature method) rather than RSA.
+    pub fn is_ec(&self) -> bool {
+        self.key.id() == Id::EC
     }
 }
 

@@ -41,14 +41,24 @@ impl Sign {
     }
 }
 
-/// Signature and digest algorithms of the signatures.
+/// Signature and digest algorithms of the signatures (an `Ecdsa*` one needs an EC [`SigningKey`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SignatureAlgorithm {
     /// `rsa-sha256` signature with a `sha256` digest.
     #[default]
     RsaSha256,
+    /// `rsa-sha384` signature with a `sha384` digest.
+    RsaSha384,
+    /// `rsa-sha512` signature with a `sha512` digest.
+    RsaSha512,
+    /// `ecdsa-sha256` signature with a `sha256` digest.
+    EcdsaSha256,
+    /// `ecdsa-sha384` signature with a `sha384` digest.
+    EcdsaSha384,
     /// `rsa-sha1` signature with a `sha1` digest: weak, for negative tests.
     RsaSha1,
+    /// `ecdsa-sha1` signature with a `sha1` digest: weak, for negative tests.
+    EcdsaSha1,
 }
 
 impl SignatureAlgorithm {
@@ -56,15 +66,22 @@ impl SignatureAlgorithm {
     pub fn signature_uri(self) -> &'static str {
         match self {
             Self::RsaSha256 => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            Self::RsaSha384 => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+            Self::RsaSha512 => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+            Self::EcdsaSha256 => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+            Self::EcdsaSha384 => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
             Self::RsaSha1 => "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+            Self::EcdsaSha1 => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
         }
     }
 
     /// The `DigestMethod/@Algorithm` URI.
     pub fn digest_uri(self) -> &'static str {
         match self {
-            Self::RsaSha256 => "http://www.w3.org/2001/04/xmlenc#sha256",
-            Self::RsaSha1 => "http://www.w3.org/2000/09/xmldsig#sha1",
+            Self::RsaSha256 | Self::EcdsaSha256 => "http://www.w3.org/2001/04/xmlenc#sha256",
+            Self::RsaSha384 | Self::EcdsaSha384 => "http://www.w3.org/2001/04/xmldsig-more#sha384",
+            Self::RsaSha512 => "http://www.w3.org/2001/04/xmlenc#sha512",
+            Self::RsaSha1 | Self::EcdsaSha1 => "http://www.w3.org/2000/09/xmldsig#sha1",
         }
     }
 }
@@ -286,13 +303,13 @@ impl<'a> ResponseBuilder<'a> {
         let mut assertion = self.assertion_xml(&assertion_id, &session_index, &times, key);
         self.run_hook(SignedPart::Assertion, &mut assertion);
         if self.sign.assertion() {
-            assertion = xmldsig::sign_first_template(&assertion, key)?;
+            assertion = xmldsig::sign_enveloped(&assertion, key)?;
         }
 
         let mut response = self.response_xml(&response_id, &assertion, &times, key);
         self.run_hook(SignedPart::Response, &mut response);
         if self.sign.response() {
-            response = xmldsig::sign_first_template(&response, key)?;
+            response = xmldsig::sign_enveloped(&response, key)?;
         }
 
         Ok(SignedResponse {

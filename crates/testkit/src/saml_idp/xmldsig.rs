@@ -1,10 +1,13 @@
-//! XML text helpers and enveloped XML-DSig signing through samael's libxmlsec1 binding.
+//! XML text helpers and enveloped XML-DSig signing.
 
 use std::fmt::Write as _;
 
-use samael::crypto::{Crypto, CryptoProvider as _};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use openssl::hash::MessageDigest;
 use time::{OffsetDateTime, UtcOffset};
 
+use super::c14n::{Content, Tree};
 use super::{Error, SigningKey};
 
 /// Namespace of XML-DSig.
@@ -98,13 +101,137 @@ pub(super) fn signature_template(
     )
 }
 
-/// Fills in the first `ds:Signature` template of `xml` (in document order) with libxmlsec1.
+/// Fills in the first `ds:Signature` template of `xml` (in document order): computes the digest of
+/// the element its `Reference` names and signs the `SignedInfo` with `key`, as an IdP does.
 ///
-/// Attributes named `ID` are registered as XML IDs so `URI="#..."` resolves. Returns the signed
-/// document without its XML declaration.
-pub(super) fn sign_first_template(xml: &str, key: &SigningKey) -> Result<String, Error> {
-    let signed = Crypto::sign_xml(xml, &key.private_key_der()?).map_err(Error::Signing)?;
+/// The template is an enveloped signature of the usual profile: exclusive c14n (optionally with
+/// `InclusiveNamespaces`), one `Reference` with `URI=""` (the root) or `URI="#ID"` (the element
+/// whose `ID`, `Id` or `id` attribute has that value), the transforms enveloped-signature and
+/// exclusive c14n, an RSA or ECDSA signature method matching the key, and a SHA-1 or SHA-2 digest.
+/// `DigestValue` and `SignatureValue` are written as `<ds:DigestValue></ds:DigestValue>` (their
+/// content is replaced). Anything else is an [`Error::Signing`] that names it. Returns the signed
+/// document without its XML declaration; every other byte is kept as it was.
+pub fn sign_enveloped(xml: &str, key: &SigningKey) -> Result<String, Error> {
+    let unsupported = |what: &str| {
+        Error::Signing(format!(
+            "the signature template has {what}, which the test IdP does not sign"
+        ))
+    };
+    let tree = Tree::parse(xml)?;
+    let in_dsig = |index: usize, local: &str| tree.is(index, DSIG_NS, local);
+    let child = |index: usize, local: &str| -> Result<usize, Error> {
+        let mut found = tree.children(index).filter(|&c| in_dsig(c, local));
+        match (found.next(), found.next()) {
+            (Some(one), None) => Ok(one),
+            _ => Err(unsupported(&format!("not exactly one ds:{local}"))),
+        }
+    };
+    let algorithm = |index: usize| tree.attr(index, "Algorithm").unwrap_or_default();
+    let prefix_list = |index: usize| -> Vec<&str> {
+        tree.children(index)
+            .filter(|&c| tree.is(c, EXC_C14N, "InclusiveNamespaces"))
+            .flat_map(|c| tree.attr(c, "PrefixList").unwrap_or_default().split_ascii_whitespace())
+            .collect()
+    };
+
+    let signature = (0..tree.elements.len())
+        .find(|&i| in_dsig(i, "Signature"))
+        .ok_or_else(|| unsupported("no ds:Signature"))?;
+    let signed_info = child(signature, "SignedInfo")?;
+    let c14n = child(signed_info, "CanonicalizationMethod")?;
+    if algorithm(c14n) != EXC_C14N {
+        return Err(unsupported("a canonicalization other than exclusive c14n"));
+    }
+    let method = algorithm(child(signed_info, "SignatureMethod")?);
+    let (ec, signature_digest) =
+        signature_method(method).ok_or_else(|| unsupported(&format!("the signature method {method}")))?;
+    if ec != key.is_ec() {
+        return Err(unsupported("a signature method for another type of key"));
+    }
+    let reference = child(signed_info, "Reference")?;
+    let mut enveloped = false;
+    let mut transform_prefixes = None;
+    for transform in tree.children(child(reference, "Transforms")?) {
+        match algorithm(transform) {
+            ENVELOPED if !enveloped => enveloped = true,
+            EXC_C14N if transform_prefixes.is_none() => transform_prefixes = Some(prefix_list(transform)),
+            other => return Err(unsupported(&format!("the transform {other}"))),
+        }
+    }
+    let transform_prefixes = transform_prefixes.ok_or_else(|| unsupported("no exclusive c14n transform"))?;
+    let digest_uri = algorithm(child(reference, "DigestMethod")?);
+    let digest = digest_method(digest_uri).ok_or_else(|| unsupported(&format!("the digest method {digest_uri}")))?;
+    let target = match tree.attr(reference, "URI") {
+        Some("") => 0,
+        Some(uri) => {
+            let id = uri
+                .strip_prefix('#')
+                .ok_or_else(|| unsupported("a Reference URI that is not \"\" or \"#ID\""))?;
+            (0..tree.elements.len())
+                .find(|&i| ["ID", "Id", "id"].iter().any(|name| tree.attr(i, name) == Some(id)))
+                .ok_or_else(|| unsupported("a Reference to an ID that no element has"))?
+        }
+        None => return Err(unsupported("a Reference without URI")),
+    };
+
+    let predigest = tree.exclusive_c14n(target, enveloped.then_some(signature), &transform_prefixes);
+    let digest_value = STANDARD.encode(openssl::hash::hash(digest, predigest.as_bytes())?);
+    let digest_element = child(reference, "DigestValue")?;
+    let mut with_digest = tree.clone();
+    with_digest.elements[digest_element].content = vec![Content::Text(digest_value.clone())];
+    let signed_info_bytes = with_digest.exclusive_c14n(signed_info, None, &prefix_list(c14n));
+    let signature_value = STANDARD.encode(key.sign(signature_digest, signed_info_bytes.as_bytes())?);
+
+    let value_element = child(signature, "SignatureValue")?;
+    let (digest_at, value_at) = (
+        tree.elements[digest_element].inner.clone(),
+        tree.elements[value_element].inner.clone(),
+    );
+    let written_open = |index: usize| !tree.elements[index].self_closing;
+    if !written_open(digest_element) || !written_open(value_element) || digest_at.end > value_at.start {
+        return Err(unsupported(
+            "a DigestValue or SignatureValue that is not written <x></x> in this order",
+        ));
+    }
+    let mut signed = String::with_capacity(xml.len() + 512);
+    signed.push_str(&xml[..digest_at.start]);
+    signed.push_str(&digest_value);
+    signed.push_str(&xml[digest_at.end..value_at.start]);
+    signed.push_str(&signature_value);
+    signed.push_str(&xml[value_at.end..]);
     Ok(without_declaration(&signed).to_owned())
+}
+
+/// Whether an XML-DSig `SignatureMethod` is ECDSA (else RSA), and its digest.
+fn signature_method(uri: &str) -> Option<(bool, MessageDigest)> {
+    let (ec, digest) = uri
+        .strip_prefix("http://www.w3.org/2001/04/xmldsig-more#")
+        .or_else(|| uri.strip_prefix("http://www.w3.org/2000/09/xmldsig#"))?
+        .split_once('-')?;
+    let ec = match ec {
+        "rsa" => false,
+        "ecdsa" => true,
+        _ => return None,
+    };
+    let digest = match digest {
+        "sha1" => MessageDigest::sha1(),
+        "sha256" => MessageDigest::sha256(),
+        "sha384" => MessageDigest::sha384(),
+        "sha512" => MessageDigest::sha512(),
+        _ => return None,
+    };
+    Some((ec, digest))
+}
+
+/// The digest of an XML-DSig `DigestMethod`.
+fn digest_method(uri: &str) -> Option<MessageDigest> {
+    match uri {
+        "http://www.w3.org/2000/09/xmldsig#sha1" => Some(MessageDigest::sha1()),
+        "http://www.w3.org/2001/04/xmlenc#sha256" => Some(MessageDigest::sha256()),
+        "http://www.w3.org/2001/04/xmldsig-more#sha384" => Some(MessageDigest::sha384()),
+        "http://www.w3.org/2001/04/xmlenc#sha512" => Some(MessageDigest::sha512()),
+        _ => None,
+    }
 }
 
 /// Removes a leading XML declaration and surrounding whitespace.
