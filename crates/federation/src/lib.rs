@@ -17,15 +17,18 @@
 //!
 //! ## Cryptography
 //!
-//! Signature verification (SAML), the IAM OIDC provider thumbprint (TLS) and the keys of the
-//! tests use OpenSSL, built from source and linked statically (the `openssl` crate's `vendored`
-//! feature): building needs a C compiler, `perl` and `make`, and no system library or header, and
-//! the binaries need nothing but glibc, so the login gateway runs on AWS Lambda's
-//! `provided.al2023` as shipped. OpenSSL rather than a second stack because samael, which this
-//! crate keeps for SAML schema types, metadata and AuthnRequests, depends on OpenSSL
-//! unconditionally: one audited library serves every use, and the binary carries one copy of it.
-//! (The AWS SDK's HTTPS client brings its own rustls stack.) Set `OPENSSL_NO_VENDOR=1` to link the
-//! system's OpenSSL instead (e.g. for a distribution's security updates).
+//! Signature verification (SAML), the IAM OIDC provider thumbprint (TLS) and AuthnRequest
+//! signing use OpenSSL, built from source and linked statically (the `openssl` crate's `vendored`
+//! feature). Building needs a C compiler, `perl` and `make`, and no system library or header; the
+//! binaries need nothing but glibc, so the login gateway runs on AWS Lambda's `provided.al2023` as
+//! shipped. Why OpenSSL rather than ring or RustCrypto: it covers every algorithm XML-DSig and
+//! XML Encryption use (RSA PKCS#1 v1.5 and ECDSA with any SHA-2, RSA-OAEP with its MGF1 variants,
+//! AES-GCM and AES-CBC), where ring verifies but cannot decrypt RSA and RustCrypto's `rsa` carries
+//! an open timing advisory (RUSTSEC-2023-0071); it is the library libxmlsec1 itself runs on (the
+//! `xmlsec` feature), so both verification paths agree on the primitives; and it is widely
+//! deployed and audited. The AWS SDK's HTTPS client brings its own rustls stack. Set
+//! `OPENSSL_NO_VENDOR=1` to link the system's OpenSSL instead (a distribution's security updates,
+//! or the `xmlsec` feature, whose libxmlsec1 links it).
 //!
 //! ## Features
 //!
