@@ -1,8 +1,7 @@
-//! The test SAML IdP's output is verified by samael's safe read path and by Debian's `xmlsec1`.
+//! The test SAML IdP's output is verified by samael's safe read path and, independently, by
+//! python-xmlsec (`studio_fed_testkit::xmlsec_py`).
 
 use std::error::Error as StdError;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,6 +13,7 @@ use studio_fed_testkit::saml_idp::{
     AWS_ROLE_ATTRIBUTE, AWS_ROLE_SESSION_NAME_ATTRIBUTE, NAME_ID_PERSISTENT, SamlIdp, Sign, SignatureAlgorithm,
     SignedPart, SignedResponse,
 };
+use studio_fed_testkit::xmlsec_py::{Verdict, Verifier};
 use time::{Duration, OffsetDateTime};
 
 type TestResult = Result<(), Box<dyn StdError>>;
@@ -455,49 +455,12 @@ fn before_signing_hook_sees_assertion_then_response() -> TestResult {
     Ok(())
 }
 
-// --- Debian's xmlsec1: an independent verifier -------------------------------------------------
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> std::io::Result<Self> {
-        let mut bytes = [0u8; 8];
-        openssl::rand::rand_bytes(&mut bytes).map_err(std::io::Error::other)?;
-        let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let dir = std::env::temp_dir().join(format!("studio-fed-{name}-{suffix}"));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn xmlsec1_verify(dir: &TempDir, cert_pem: &str, xml: &str, node_id: Option<&str>) -> std::io::Result<Output> {
-    let cert = dir.0.join("cert.pem");
-    let doc = dir.0.join("response.xml");
-    std::fs::write(&cert, cert_pem)?;
-    std::fs::write(&doc, xml)?;
-    let mut command = Command::new("xmlsec1");
-    command
-        .arg("--verify")
-        .arg("--pubkey-cert-pem")
-        .arg(&cert)
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response"])
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"]);
-    if let Some(id) = node_id {
-        command.args(["--node-id", id]);
-    }
-    command.arg(&doc).output()
-}
+// --- python-xmlsec: an independent verifier --------------------------------------------------
 
 #[test]
-fn xmlsec1_command_line_verifies_the_signatures() -> TestResult {
+fn python_xmlsec_verifies_the_signatures() -> TestResult {
     let idp = SamlIdp::new(IDP)?;
-    let dir = TempDir::new("xmlsec1")?;
+    let verifier = Verifier::new()?;
     for sign in [Sign::Response, Sign::Assertion, Sign::Both] {
         for algorithm in [SignatureAlgorithm::RsaSha256, SignatureAlgorithm::RsaSha1] {
             let response = idp
@@ -508,39 +471,29 @@ fn xmlsec1_command_line_verifies_the_signatures() -> TestResult {
                 .sign(sign)
                 .algorithm(algorithm)
                 .build()?;
-            // Without --node-id xmlsec1 checks the first signature: the Response's when it has one.
-            let out = xmlsec1_verify(&dir, idp.certificate_pem(), response.xml(), None)?;
-            assert!(
-                out.status.success(),
-                "{sign:?} {algorithm:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            // Without a node ID the verifier checks the first signature: the Response's when it has one.
+            let verdict = verifier.verify(idp.certificate_pem(), response.xml(), None)?;
+            assert_eq!(verdict, Verdict::Verified, "{sign:?} {algorithm:?}");
             if sign != Sign::Response {
-                let out = xmlsec1_verify(
-                    &dir,
-                    idp.certificate_pem(),
-                    response.xml(),
-                    Some(response.assertion_id()),
-                )?;
-                assert!(
-                    out.status.success(),
-                    "{sign:?} assertion: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                let verdict = verifier.verify(idp.certificate_pem(), response.xml(), Some(response.assertion_id()))?;
+                assert_eq!(verdict, Verdict::Verified, "{sign:?} {algorithm:?} assertion");
             }
 
             let tampered = response.mutate(|xml| *xml = xml.replace(">alice<", ">admin<"));
-            let out = xmlsec1_verify(&dir, idp.certificate_pem(), tampered.xml(), None)?;
+            let verdict = verifier.verify(idp.certificate_pem(), tampered.xml(), None)?;
             assert!(
-                !out.status.success(),
+                matches!(verdict, Verdict::Invalid(_)),
                 "{sign:?} {algorithm:?}: tampered document verified"
             );
         }
     }
 
     let rogue = standard(&idp.with_rogue_key()?, Sign::Both)?;
-    let out = xmlsec1_verify(&dir, idp.certificate_pem(), rogue.xml(), None)?;
-    assert!(!out.status.success(), "rogue key verified against the IdP certificate");
+    let verdict = verifier.verify(idp.certificate_pem(), rogue.xml(), None)?;
+    assert!(
+        matches!(verdict, Verdict::Invalid(_)),
+        "rogue key verified against the IdP certificate"
+    );
     Ok(())
 }
 
