@@ -1,5 +1,6 @@
 //! Interoperability with real SAML identity-provider software: pysaml2 (PyPI, pinned in
-//! `tests/interop/pysaml2/requirements.txt`) signs responses with Debian's `xmlsec1`, and the
+//! `tests/interop/pysaml2/requirements.txt`) signs responses through python-xmlsec (the XML
+//! Security Library's pinned wheels; `tests/interop/pysaml2/xmlsec_backend.py`), and the
 //! gateway's ACS takes them end to end (a 303 to a presigned URL the emulator redeems) in every
 //! shape a deployment meets: Response signed, Assertion signed, both, SHA-256, SP-initiated
 //! (`/saml/login`, answered by pysaml2 from the AuthnRequest it parsed; signed for a pysaml2 that
@@ -8,14 +9,15 @@
 //! signed-scope and comment-injection attacks of `federation-threats.md`, cut into pysaml2's own
 //! output (its `ns0:`/`ns1:`/`ns2:` prefixes, `Id` attributes on signatures), are refused.
 //!
-//! pysaml2 runs from a virtual environment created once under `target/studio-fed-pysaml2/`, like the
-//! emulator's. Nothing is skipped: without `xmlsec1` or Python's `venv` the tests fail saying what
-//! to install.
+//! pysaml2 runs from a virtual environment created once under `target/studio-fed-pysaml2/` by
+//! `studio_fed_testkit::xmlsec_py`, like the emulator's, from wheels only: no system package, no
+//! `xmlsec1` program. Nothing is skipped: without Python's `venv` the tests fail saying what to
+//! install.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -29,6 +31,7 @@ use studio_fed_testkit::saml_idp::surgery::{
     element_range, insert_before, remove_element, rename_id, replace_all, replace_first, without_declaration,
 };
 use studio_fed_testkit::saml_idp::threats::COMMENT_INJECTION_FULL_TEXT;
+use studio_fed_testkit::xmlsec_py::PythonEnvironment;
 use support::*;
 
 const IDP_ENTITY_ID: &str = "https://pysaml2-idp.test/idp";
@@ -46,27 +49,6 @@ const DIGEST_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 
 // --- pysaml2 ---------------------------------------------------------------------------------------
 
-fn repo_root() -> PathBuf {
-    // crates/access → the repository root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
-fn source_dir() -> PathBuf {
-    repo_root().join("tests/interop/pysaml2")
-}
-
-fn run(command: &mut Command, failure: &str) -> Output {
-    match command.output() {
-        Ok(output) if output.status.success() => output,
-        Ok(output) => panic!("{failure}\n{}", stderr_tail(&output)),
-        Err(e) => panic!("{failure} ({e})"),
-    }
-}
-
 /// The last lines a command printed on stderr.
 fn stderr_tail(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -74,63 +56,12 @@ fn stderr_tail(output: &Output) -> String {
     tail.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
-/// The interpreter of the pysaml2 virtual environment, created on first use (once per checkout,
-/// safe from several test processes at once) and reused while requirements.txt is unchanged.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let found = Command::new("xmlsec1").arg("--version").output();
-        if !found.is_ok_and(|o| o.status.success()) {
-            panic!(
-                "the xmlsec1 command line is not installed: pysaml2 signs with it. Install it \
-                 (Debian/Ubuntu: apt-get install xmlsec1; the README's apt line and .ci/run include it)"
-            );
-        }
-        let requirements_file = source_dir().join("requirements.txt");
-        let requirements = fs::read_to_string(&requirements_file)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", requirements_file.display()));
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join("target"));
-        let home = target.join("studio-fed-pysaml2");
-        let venv = home.join("venv");
-        let python = venv.join("bin/python");
-        let marker = venv.join(".studio-fed-requirements");
-        let installed = || fs::read_to_string(&marker).is_ok_and(|r| r == requirements);
-        if installed() {
-            return python;
-        }
-        fs::create_dir_all(&home).unwrap_or_else(|e| panic!("cannot create {}: {e}", home.display()));
-        let lock = File::create(home.join(".lock")).expect("the pysaml2 environment's lock file");
-        lock.lock().expect("locking the pysaml2 environment");
-        // Another process may have finished the install while this one waited.
-        if installed() {
-            return python;
-        }
-        eprintln!(
-            "interop_pysaml2: installing pysaml2 ({}) into {}; this happens once",
-            requirements_file.display(),
-            venv.display()
-        );
-        let system_python = std::env::var("STUDIO_FED_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        run(
-            Command::new(&system_python).args(["-m", "venv", "--clear"]).arg(&venv),
-            &format!(
-                "creating a Python virtual environment with `{system_python} -m venv` failed. pysaml2 \
-                 needs Python 3.9+ with venv: install it (Debian/Ubuntu: apt-get install python3 \
-                 python3-venv) or point STUDIO_FED_PYTHON at a suitable interpreter"
-            ),
-        );
-        run(
-            Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
-                .arg(&requirements_file),
-            "pip could not install tests/interop/pysaml2/requirements.txt: check that PyPI is \
-             reachable (or that pip's index settings point at a mirror), then run the tests again",
-        );
-        fs::write(&marker, &requirements).unwrap_or_else(|e| panic!("cannot write {}: {e}", marker.display()));
-        python
-    })
+/// pysaml2's virtual environment (`tests/interop/pysaml2`), created on first use (once per
+/// checkout, safe from several test processes at once) and reused while requirements.txt is
+/// unchanged.
+fn environment() -> &'static PythonEnvironment {
+    static ENVIRONMENT: OnceLock<PythonEnvironment> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| PythonEnvironment::prepare().unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// Which element pysaml2 signs.
@@ -264,9 +195,9 @@ impl Pysaml2 {
 
     /// Runs idp.py: its output, or the end of what it printed on stderr when it failed.
     fn try_script(&self, command: &str, args: &[String]) -> Result<String, String> {
-        let mut script = Command::new(python());
+        let mut script = Command::new(&environment().python);
         script
-            .arg(source_dir().join("idp.py"))
+            .arg(environment().source_dir.join("idp.py"))
             .arg(command)
             .arg("--dir")
             .arg(&self.dir)

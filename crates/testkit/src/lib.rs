@@ -11,7 +11,9 @@
 //!   authorization-code + PKCE flow;
 //! - [`tls`]: self-signed root → intermediate → leaf chains served over TLS;
 //! - [`vendors`]: the attribute and claim shapes of Entra ID, IAM Identity Center, Okta, Keycloak
-//!   and Cognito, signed at test time by the SAML IdP and the OpenID Provider.
+//!   and Cognito, signed at test time by the SAML IdP and the OpenID Provider;
+//! - [`xmlsec_py`]: the XML Security Library from Python (python-xmlsec, pinned wheels) as an
+//!   independent verifier of XML signatures, and the environment it shares with pysaml2.
 #![forbid(unsafe_code)]
 
 pub mod emulator;
@@ -20,3 +22,5 @@ pub mod proxy;
 pub mod saml_idp;
 pub mod tls;
 pub mod vendors;
+mod venv;
+pub mod xmlsec_py;

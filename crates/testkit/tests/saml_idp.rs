@@ -1,9 +1,8 @@
-//! The test SAML IdP's output is verified by an independent XML-DSig implementation and, with the
-//! `xmlsec` feature (libxmlsec1: system libraries), by samael's service provider.
+//! The test SAML IdP's output is verified independently by python-xmlsec
+//! (`studio_fed_testkit::xmlsec_py`) and, with the `xmlsec` feature (libxmlsec1: system
+//! libraries), by samael's service provider.
 
 use std::error::Error as StdError;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -16,9 +15,10 @@ use samael::schema::Assertion;
 #[cfg(feature = "xmlsec")]
 use samael::service_provider::{ServiceProvider, ServiceProviderBuilder};
 use studio_fed_testkit::saml_idp::{
-    AWS_ROLE_ATTRIBUTE, AWS_ROLE_SESSION_NAME_ATTRIBUTE, NAME_ID_PERSISTENT, SamlIdp, Sign, SignatureAlgorithm,
-    SignedPart, SignedResponse,
+    AWS_ROLE_ATTRIBUTE, AWS_ROLE_SESSION_NAME_ATTRIBUTE, KeyType, NAME_ID_PERSISTENT, SamlIdp, Sign,
+    SignatureAlgorithm, SignedPart, SignedResponse, SigningKey, sign_enveloped,
 };
+use studio_fed_testkit::xmlsec_py::{Verdict, Verifier};
 #[cfg(feature = "xmlsec")]
 use time::{Duration, OffsetDateTime};
 
@@ -27,6 +27,7 @@ type TestResult = Result<(), Box<dyn StdError>>;
 const IDP: &str = "https://idp.example.test/saml/metadata";
 const SP: &str = "https://sp.example.test/saml";
 const ACS: &str = "https://sp.example.test/saml/acs";
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 
 #[cfg(feature = "xmlsec")]
 fn sp(idp: &SamlIdp) -> Result<ServiceProvider, Box<dyn StdError>> {
@@ -483,51 +484,23 @@ fn before_signing_hook_sees_assertion_then_response() -> TestResult {
     Ok(())
 }
 
-// --- Debian's xmlsec1: an independent verifier -------------------------------------------------
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> std::io::Result<Self> {
-        let mut bytes = [0u8; 8];
-        openssl::rand::rand_bytes(&mut bytes).map_err(std::io::Error::other)?;
-        let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let dir = std::env::temp_dir().join(format!("studio-fed-{name}-{suffix}"));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn xmlsec1_verify(dir: &TempDir, cert_pem: &str, xml: &str, node_id: Option<&str>) -> std::io::Result<Output> {
-    let cert = dir.0.join("cert.pem");
-    let doc = dir.0.join("response.xml");
-    std::fs::write(&cert, cert_pem)?;
-    std::fs::write(&doc, xml)?;
-    let mut command = Command::new("xmlsec1");
-    command
-        .arg("--verify")
-        .arg("--pubkey-cert-pem")
-        .arg(&cert)
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response"])
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"]);
-    if let Some(id) = node_id {
-        command.args(["--node-id", id]);
-    }
-    command.arg(&doc).output()
-}
+// --- python-xmlsec: an independent verifier --------------------------------------------------
 
 #[test]
-fn xmlsec1_command_line_verifies_the_signatures() -> TestResult {
-    let idp = SamlIdp::new(IDP)?;
-    let dir = TempDir::new("xmlsec1")?;
-    for sign in [Sign::Response, Sign::Assertion, Sign::Both] {
-        for algorithm in [SignatureAlgorithm::RsaSha256, SignatureAlgorithm::RsaSha1] {
+fn python_xmlsec_verifies_the_signatures() -> TestResult {
+    let verifier = Verifier::new()?;
+    let algorithms = [
+        (KeyType::Rsa2048, SignatureAlgorithm::RsaSha256),
+        (KeyType::Rsa2048, SignatureAlgorithm::RsaSha384),
+        (KeyType::Rsa2048, SignatureAlgorithm::RsaSha512),
+        (KeyType::Rsa2048, SignatureAlgorithm::RsaSha1),
+        (KeyType::EcdsaP256, SignatureAlgorithm::EcdsaSha256),
+        (KeyType::EcdsaP384, SignatureAlgorithm::EcdsaSha384),
+        (KeyType::EcdsaP256, SignatureAlgorithm::EcdsaSha1),
+    ];
+    for (key_type, algorithm) in algorithms {
+        let idp = SamlIdp::new(IDP)?.with_signing_key(SigningKey::generate_of(key_type, "test IdP")?);
+        for sign in [Sign::Response, Sign::Assertion, Sign::Both] {
             let response = idp
                 .response()
                 .destination(ACS)
@@ -536,39 +509,79 @@ fn xmlsec1_command_line_verifies_the_signatures() -> TestResult {
                 .sign(sign)
                 .algorithm(algorithm)
                 .build()?;
-            // Without --node-id xmlsec1 checks the first signature: the Response's when it has one.
-            let out = xmlsec1_verify(&dir, idp.certificate_pem(), response.xml(), None)?;
-            assert!(
-                out.status.success(),
-                "{sign:?} {algorithm:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            // Without a node ID the verifier checks the first signature: the Response's when it has one.
+            let verdict = verifier.verify(idp.certificate_pem(), response.xml(), None)?;
+            assert_eq!(verdict, Verdict::Verified, "{sign:?} {algorithm:?}");
             if sign != Sign::Response {
-                let out = xmlsec1_verify(
-                    &dir,
-                    idp.certificate_pem(),
-                    response.xml(),
-                    Some(response.assertion_id()),
-                )?;
-                assert!(
-                    out.status.success(),
-                    "{sign:?} assertion: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                let verdict = verifier.verify(idp.certificate_pem(), response.xml(), Some(response.assertion_id()))?;
+                assert_eq!(verdict, Verdict::Verified, "{sign:?} {algorithm:?} assertion");
             }
 
             let tampered = response.mutate(|xml| *xml = xml.replace(">alice<", ">admin<"));
-            let out = xmlsec1_verify(&dir, idp.certificate_pem(), tampered.xml(), None)?;
+            let verdict = verifier.verify(idp.certificate_pem(), tampered.xml(), None)?;
             assert!(
-                !out.status.success(),
+                matches!(verdict, Verdict::Invalid(_)),
                 "{sign:?} {algorithm:?}: tampered document verified"
             );
         }
     }
 
+    let idp = SamlIdp::new(IDP)?;
     let rogue = standard(&idp.with_rogue_key()?, Sign::Both)?;
-    let out = xmlsec1_verify(&dir, idp.certificate_pem(), rogue.xml(), None)?;
-    assert!(!out.status.success(), "rogue key verified against the IdP certificate");
+    let verdict = verifier.verify(idp.certificate_pem(), rogue.xml(), None)?;
+    assert!(
+        matches!(verdict, Verdict::Invalid(_)),
+        "rogue key verified against the IdP certificate"
+    );
+    Ok(())
+}
+
+/// The signer's exclusive canonicalisation on documents that exercise it (namespaces declared,
+/// unused, rebound, undeclared; attribute order across namespaces; escapes; CDATA, comments and
+/// character references; whitespace; `InclusiveNamespaces`), checked by python-xmlsec.
+#[test]
+fn python_xmlsec_verifies_signatures_over_canonicalisation_edge_cases() -> TestResult {
+    const DOCUMENT: &str = concat!(
+        // A samlp:Response, so that the verifier registers its ID.
+        r#"<r:Response xmlns:r="urn:oasis:names:tc:SAML:2.0:protocol" xmlns="urn:default" xmlns:unused="urn:unused""#,
+        r#" ID="_root" b="2" a="1" r:z="x">"#,
+        "{sig}",
+        r#"<child attr="tab&#9;nl&#10;cr&#13;q&quot;lt&lt;gt&gt;amp&amp;" other='a"b'>"#,
+        "text &amp; &lt; &gt; &#13; \u{e9} \u{2713}<![CDATA[ <cdata> & ]]><!-- comment --><?pi x?>after</child>",
+        r#"<plain xmlns=""><deeper/><r:back/></plain><r:empty/><d><n xmlns=""><deep/></n></d>"#,
+        r#"<other xmlns:r="urn:r2"><r:x r:y="1"/></other>"#,
+        r#"<x xml:lang="en" xmlns:b="urn:b" b:attr="v" r:attr="w" attr="u" xmlns:a="urn:a" a:attr="t"/>"#,
+        "\r\n  <ws>  </ws>\n</r:Response>",
+    );
+    let verifier = Verifier::new()?;
+    let idp = SamlIdp::new(IDP)?;
+    for (uri, prefixes) in [("#_root", None), ("", None), ("#_root", Some("#default unused r"))] {
+        let params = prefixes
+            .map(|p| format!(r#"<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{p}"/>"#))
+            .unwrap_or_default();
+        let template = format!(
+            concat!(
+                r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>"#,
+                r#"<ds:CanonicalizationMethod Algorithm="{c14n}">{params}</ds:CanonicalizationMethod>"#,
+                r#"<ds:SignatureMethod Algorithm="{sig}"/><ds:Reference URI="{uri}"><ds:Transforms>"#,
+                r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>"#,
+                r#"<ds:Transform Algorithm="{c14n}">{params}</ds:Transform></ds:Transforms>"#,
+                r#"<ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue>"#,
+                r#"</ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue></ds:Signature>"#,
+            ),
+            c14n = EXC_C14N,
+            params = params,
+            sig = SignatureAlgorithm::RsaSha256.signature_uri(),
+            uri = uri,
+            digest = SignatureAlgorithm::RsaSha256.digest_uri(),
+        );
+        let signed = sign_enveloped(&DOCUMENT.replace("{sig}", &template), idp.signing_key())?;
+        let verdict = verifier.verify(idp.certificate_pem(), &signed, None)?;
+        assert_eq!(verdict, Verdict::Verified, "{uri:?} {prefixes:?}: {signed}");
+        let tampered = signed.replace(">after<", ">afteR<");
+        let verdict = verifier.verify(idp.certificate_pem(), &tampered, None)?;
+        assert!(matches!(verdict, Verdict::Invalid(_)), "{uri:?} {prefixes:?}");
+    }
     Ok(())
 }
 

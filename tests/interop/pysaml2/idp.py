@@ -1,7 +1,8 @@
 """pysaml2 as a SAML 2.0 identity provider, for the gateway's interoperability tests.
 
 Run by crates/access/tests/interop_pysaml2.rs with the interpreter of a virtual environment
-holding requirements.txt. pysaml2 signs with Debian's xmlsec1 command line (its default backend).
+holding requirements.txt. pysaml2 signs through xmlsec_backend.py, a pysaml2 crypto backend on
+python-xmlsec (whose wheels bundle libxmlsec1): no xmlsec1 command line is needed.
 The IdP's RSA key and self-signed certificate are made by the test, as DIR/key.pem and
 DIR/cert.pem.
 
@@ -27,7 +28,6 @@ DIR/cert.pem.
 import argparse
 import base64
 import os
-import shutil
 import sys
 from urllib.parse import parse_qs
 from xml.sax.saxutils import quoteattr
@@ -39,15 +39,7 @@ from saml2.saml import NAMEID_FORMAT_UNSPECIFIED
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-
-def xmlsec_binary():
-    found = shutil.which("xmlsec1")
-    if not found:
-        sys.exit(
-            "xmlsec1 is not installed: pysaml2 signs with it "
-            "(Debian/Ubuntu: apt-get install xmlsec1)"
-        )
-    return found
+import xmlsec_backend
 
 
 def sp_metadata(path, entity_id, acs):
@@ -94,8 +86,7 @@ def config(args, metadata_files):
             },
             "key_file": key,
             "cert_file": cert,
-            "xmlsec_binary": xmlsec_binary(),
-            "crypto_backend": "xmlsec1",
+            "crypto_backend": xmlsec_backend.CRYPTO_BACKEND,
             "metadata": {"local": metadata_files},
             "allow_unknown_attributes": True,
         }
@@ -168,6 +159,7 @@ def response(args):
 
 
 def main():
+    xmlsec_backend.install()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["metadata", "response"])
     parser.add_argument("--dir", required=True)

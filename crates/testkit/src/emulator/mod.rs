@@ -12,14 +12,30 @@
 //! ```
 
 mod process;
-mod venv;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use serde::Deserialize;
 
 use process::ServerProcess;
-use venv::Layout;
+
+use crate::venv::{Layout, Spec};
+
+/// The emulator's environment: `tests/emulator` in `target/studio-fed-emulator`.
+const VENV: Spec = Spec {
+    purpose: "the local AWS emulator",
+    source: "tests/emulator",
+    source_var: "STUDIO_FED_EMULATOR_DIR",
+    home: "studio-fed-emulator",
+    min_python: "3.9",
+};
+
+/// The emulator's layout, its environment installed.
+fn installed() -> Result<Layout, Error> {
+    let layout = Layout::discover(&VENV).map_err(Error::Setup)?;
+    layout.ensure().map_err(Error::Setup)?;
+    Ok(layout)
+}
 
 /// The account moto uses for credentials it does not know.
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -59,8 +75,7 @@ impl PythonEnvironment {
     /// Installs the pinned environment if needed (once, under `target/`) and
     /// returns it. Blocks while installing.
     pub fn prepare() -> Result<PythonEnvironment, Error> {
-        let layout = Layout::discover()?;
-        venv::ensure(&layout)?;
+        let layout = installed()?;
         Ok(PythonEnvironment {
             python: layout.python(),
             source_dir: layout.source,
@@ -93,8 +108,7 @@ impl EmulatorBuilder {
     pub async fn start(self) -> Result<Emulator, Error> {
         let port = self.port;
         let server = tokio::task::spawn_blocking(move || {
-            let layout = Layout::discover()?;
-            venv::ensure(&layout)?;
+            let layout = installed()?;
             ServerProcess::start(&layout, port)
         })
         .await

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::Error;
-use super::venv::Layout;
+use crate::venv::Layout;
 
 const READY_PREFIX: &str = "studio-emulator ready on ";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
