@@ -14,7 +14,7 @@
 //! samael/libxmlsec1 verified every signature, loading each metadata
 //! certificate again for every signature (under OpenSSL 3 that load cost more
 //! than the RSA verification). The remaining time is mostly the two RSA-2048
-//! verifications, scanning, and samael's serde parse of the signed bytes.
+//! verifications, scanning, and reading the signed bytes.
 #![allow(missing_docs)] // criterion_group! generates an undocumented public function
 
 #[path = "common/mod.rs"]

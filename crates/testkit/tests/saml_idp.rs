@@ -16,7 +16,7 @@ use samael::schema::Assertion;
 use samael::service_provider::{ServiceProvider, ServiceProviderBuilder};
 use studio_fed_testkit::saml_idp::{
     AWS_ROLE_ATTRIBUTE, AWS_ROLE_SESSION_NAME_ATTRIBUTE, KeyType, NAME_ID_PERSISTENT, SamlIdp, Sign,
-    SignatureAlgorithm, SignedPart, SignedResponse, SigningKey, sign_enveloped,
+    SignatureAlgorithm, SignedPart, SignedResponse, SigningKey, sign_enveloped, signature_template,
 };
 use studio_fed_testkit::xmlsec_py::{Verdict, Verifier};
 #[cfg(feature = "xmlsec")]
@@ -27,7 +27,6 @@ type TestResult = Result<(), Box<dyn StdError>>;
 const IDP: &str = "https://idp.example.test/saml/metadata";
 const SP: &str = "https://sp.example.test/saml";
 const ACS: &str = "https://sp.example.test/saml/acs";
-const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 
 #[cfg(feature = "xmlsec")]
 fn sp(idp: &SamlIdp) -> Result<ServiceProvider, Box<dyn StdError>> {
@@ -556,25 +555,7 @@ fn python_xmlsec_verifies_signatures_over_canonicalisation_edge_cases() -> TestR
     let verifier = Verifier::new()?;
     let idp = SamlIdp::new(IDP)?;
     for (uri, prefixes) in [("#_root", None), ("", None), ("#_root", Some("#default unused r"))] {
-        let params = prefixes
-            .map(|p| format!(r#"<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{p}"/>"#))
-            .unwrap_or_default();
-        let template = format!(
-            concat!(
-                r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>"#,
-                r#"<ds:CanonicalizationMethod Algorithm="{c14n}">{params}</ds:CanonicalizationMethod>"#,
-                r#"<ds:SignatureMethod Algorithm="{sig}"/><ds:Reference URI="{uri}"><ds:Transforms>"#,
-                r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>"#,
-                r#"<ds:Transform Algorithm="{c14n}">{params}</ds:Transform></ds:Transforms>"#,
-                r#"<ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue>"#,
-                r#"</ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue></ds:Signature>"#,
-            ),
-            c14n = EXC_C14N,
-            params = params,
-            sig = SignatureAlgorithm::RsaSha256.signature_uri(),
-            uri = uri,
-            digest = SignatureAlgorithm::RsaSha256.digest_uri(),
-        );
+        let template = signature_template(uri, SignatureAlgorithm::RsaSha256, prefixes, None);
         let signed = sign_enveloped(&DOCUMENT.replace("{sig}", &template), idp.signing_key())?;
         let verdict = verifier.verify(idp.certificate_pem(), &signed, None)?;
         assert_eq!(verdict, Verdict::Verified, "{uri:?} {prefixes:?}: {signed}");

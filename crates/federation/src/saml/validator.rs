@@ -1376,7 +1376,9 @@ fn log_refusal(error: &SamlError) {
 
 #[cfg(test)]
 mod tests {
-    use studio_fed_testkit::saml_idp::{KeyType, SamlIdp, Sign, SignatureAlgorithm, SigningKey, sign_enveloped};
+    use studio_fed_testkit::saml_idp::{
+        KeyType, SamlIdp, Sign, SignatureAlgorithm, SigningKey, sign_enveloped, signature_template,
+    };
 
     use super::*;
 
@@ -1399,30 +1401,6 @@ mod tests {
 
     fn validator(idp: &SamlIdp) -> ResponseValidator {
         builder(idp).build().unwrap()
-    }
-
-    /// An enveloped signature template over `uri`, exclusive c14n with the optional prefix list.
-    fn template(uri: &str, prefixes: Option<&str>, algorithm: SignatureAlgorithm) -> String {
-        let params = prefixes
-            .map(|p| format!(r#"<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{p}"/>"#))
-            .unwrap_or_default();
-        format!(
-            concat!(
-                r#"<ds:Signature xmlns:ds="{dsig}"><ds:SignedInfo>"#,
-                r#"<ds:CanonicalizationMethod Algorithm="{c14n}">{params}</ds:CanonicalizationMethod>"#,
-                r#"<ds:SignatureMethod Algorithm="{sig}"/><ds:Reference URI="{uri}"><ds:Transforms>"#,
-                r#"<ds:Transform Algorithm="{enveloped}"/><ds:Transform Algorithm="{c14n}">{params}</ds:Transform>"#,
-                r#"</ds:Transforms><ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue>"#,
-                r#"</ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue></ds:Signature>"#,
-            ),
-            dsig = NS_DSIG,
-            c14n = EXC_C14N,
-            params = params,
-            sig = algorithm.signature_uri(),
-            uri = uri,
-            enveloped = ENVELOPED,
-            digest = algorithm.digest_uri(),
-        )
     }
 
     /// Signs `xml` (with one template) as the test IdP does.
@@ -1491,7 +1469,7 @@ mod tests {
             (NESTED, "#_in", Some("xsi xs nowhere s")),
         ];
         for &(document, uri, prefixes) in cases {
-            let template = template(uri, prefixes, SignatureAlgorithm::RsaSha256);
+            let template = signature_template(uri, SignatureAlgorithm::RsaSha256, prefixes, None);
             let signed = sign(&idp, &document.replace("{sig}", &template));
             let predigest = verdict(&validator, &signed);
             assert!(predigest.is_some(), "the signer's own signature verifies: {signed}");
@@ -1587,7 +1565,10 @@ mod tests {
         let p384 = idp_with(KeyType::EcdsaP384);
         let signed = sign(
             &p256,
-            &ROOT.replace("{sig}", &template("#_root", None, SignatureAlgorithm::EcdsaSha256)),
+            &ROOT.replace(
+                "{sig}",
+                &signature_template("#_root", SignatureAlgorithm::EcdsaSha256, None, None),
+            ),
         );
         assert!(built_in(&validator(&p256), &signed).unwrap().is_ok());
         // The same bytes against an RSA key, or an EC key of another curve: refused.
@@ -1655,7 +1636,8 @@ mod tests {
             .build()
             .unwrap()
             .mutate(|xml| {
-                let template = template("", None, SignatureAlgorithm::RsaSha256).replace(EXC_C14N, C14N_10);
+                let template =
+                    signature_template("", SignatureAlgorithm::RsaSha256, None, None).replace(EXC_C14N, C14N_10);
                 let at = xml.find("<saml:Assertion").unwrap();
                 xml.insert_str(at, &template);
                 *xml = xml.replacen("<samlp:Response ", r#"<samlp:Response xmlns:u="urn:unused" "#, 1);
@@ -1683,7 +1665,10 @@ mod tests {
         metadata.keys.insert(0, validator(&idp).keys[0].clone()); // the signing key last
         let signed = sign(
             &other,
-            &ROOT.replace("{sig}", &template("#_root", None, SignatureAlgorithm::RsaSha256)),
+            &ROOT.replace(
+                "{sig}",
+                &signature_template("#_root", SignatureAlgorithm::RsaSha256, None, None),
+            ),
         );
         assert!(built_in(&metadata, &signed).unwrap().is_ok());
         assert!(built_in(&validator(&idp), &signed).unwrap().is_err());

@@ -49,7 +49,7 @@ use time::{Duration, OffsetDateTime};
 pub use key::{KeyType, SigningKey};
 pub use metadata::MetadataServer;
 pub use response::{ResponseBuilder, Sign, SignatureAlgorithm, SignedPart, SignedResponse};
-pub use xmldsig::sign_enveloped;
+pub use xmldsig::{sign_enveloped, signature_template};
 
 /// NameID format `urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified`.
 pub const NAME_ID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";

@@ -337,7 +337,7 @@ impl<'a> ResponseBuilder<'a> {
     }
 
     fn signature_template(&self, id: &str, key: &SigningKey) -> String {
-        xmldsig::signature_template(id, self.algorithm.signature_uri(), self.algorithm.digest_uri(), key)
+        xmldsig::signature_template(&format!("#{id}"), self.algorithm, None, Some(key))
     }
 
     fn response_xml(&self, id: &str, assertion: &str, times: &Times, key: &SigningKey) -> String {

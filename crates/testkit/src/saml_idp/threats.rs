@@ -604,7 +604,7 @@ fn multiple_assertions(c: &mut Catalog, idp: &SamlIdp, t: &Target) -> Result<(),
 }
 
 /// A response whose Response signature's SignedInfo carries `transform` before the exclusive c14n
-/// one: signed that way if libxmlsec1 can, otherwise inserted after signing.
+/// one: signed that way if the test IdP can, otherwise inserted after signing.
 fn with_transform(idp: &SamlIdp, t: &Target, transform: &str) -> Result<String, Error> {
     let with = format!("{transform}{EXC_C14N_TRANSFORM}");
     let signed = t

@@ -8,7 +8,7 @@ use openssl::hash::MessageDigest;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::c14n::{Content, Tree};
-use super::{Error, SigningKey};
+use super::{Error, SignatureAlgorithm, SigningKey};
 
 /// Namespace of XML-DSig.
 pub(super) const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -63,41 +63,61 @@ pub(super) fn random_id() -> Result<String, Error> {
     }))
 }
 
-/// A `ds:Signature` template for an enveloped signature over the element with ID `reference_id`:
-/// exclusive c14n, one `Reference` with transforms enveloped-signature + exc-c14n, empty
-/// `DigestValue`/`SignatureValue`, and the signer's certificate in `KeyInfo`.
-pub(super) fn signature_template(
-    reference_id: &str,
-    signature_method: &str,
-    digest_method: &str,
-    key: &SigningKey,
+/// A `ds:Signature` template for an enveloped signature over `uri` (`""` for the whole document,
+/// `"#ID"` for an element), for [`sign_enveloped`]: exclusive c14n (with the `InclusiveNamespaces`
+/// prefix list `inclusive_prefixes`, if given, for `SignedInfo` and the reference alike), one
+/// `Reference` with transforms enveloped-signature + exclusive c14n, `algorithm`'s signature and
+/// digest methods, empty `DigestValue`/`SignatureValue`, and `key`'s certificate in `KeyInfo` if
+/// given.
+pub fn signature_template(
+    uri: &str,
+    algorithm: SignatureAlgorithm,
+    inclusive_prefixes: Option<&str>,
+    key: Option<&SigningKey>,
 ) -> String {
+    // Self-closing without parameters, as IdPs write them.
+    let c14n = |element: &str| match inclusive_prefixes {
+        Some(p) => format!(
+            r#"<ds:{element} Algorithm="{EXC_C14N}"><ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{}"/></ds:{element}>"#,
+            escape(p)
+        ),
+        None => format!(r#"<ds:{element} Algorithm="{EXC_C14N}"/>"#),
+    };
+    let key_info = key
+        .map(|key| {
+            format!(
+                "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>",
+                key.certificate_base64()
+            )
+        })
+        .unwrap_or_default();
     format!(
         concat!(
             r#"<ds:Signature xmlns:ds="{ns}">"#,
             r#"<ds:SignedInfo>"#,
-            r#"<ds:CanonicalizationMethod Algorithm="{c14n}"/>"#,
+            "{canonicalization}",
             r#"<ds:SignatureMethod Algorithm="{sig}"/>"#,
-            r##"<ds:Reference URI="#{id}">"##,
+            r#"<ds:Reference URI="{uri}">"#,
             r#"<ds:Transforms>"#,
             r#"<ds:Transform Algorithm="{enveloped}"/>"#,
-            r#"<ds:Transform Algorithm="{c14n}"/>"#,
+            "{transform_c14n}",
             r#"</ds:Transforms>"#,
             r#"<ds:DigestMethod Algorithm="{digest}"/>"#,
             r#"<ds:DigestValue></ds:DigestValue>"#,
             r#"</ds:Reference>"#,
             r#"</ds:SignedInfo>"#,
             r#"<ds:SignatureValue></ds:SignatureValue>"#,
-            r#"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"#,
+            r#"{key_info}"#,
             r#"</ds:Signature>"#,
         ),
         ns = DSIG_NS,
-        c14n = EXC_C14N,
-        sig = signature_method,
-        id = escape(reference_id),
+        canonicalization = c14n("CanonicalizationMethod"),
+        transform_c14n = c14n("Transform"),
+        sig = algorithm.signature_uri(),
+        uri = escape(uri),
         enveloped = ENVELOPED,
-        digest = digest_method,
-        cert = key.certificate_base64(),
+        digest = algorithm.digest_uri(),
+        key_info = key_info,
     )
 }
 
