@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use studio_fed_testkit::emulator::{ACCESS_KEY_ID, DEFAULT_REGION, Emulator, SECRET_ACCESS_KEY};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Run the local AWS emulator (moto plus studio-fed's SageMaker Studio and SSO
 /// extension) on 127.0.0.1 until Ctrl-C.
@@ -30,6 +31,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Listen for the signals before saying how to send them: a Ctrl-C that came in between would
+    // kill the launcher and leave the emulator running.
+    let shutdown = match ShutdownSignals::listen() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!(
         "# local AWS emulator on {}; stop it with Ctrl-C",
         emulator.endpoint_url()
@@ -38,19 +48,30 @@ async fn main() -> ExitCode {
     println!("export AWS_REGION={}", emulator.region());
     println!("export AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}");
     println!("export AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}");
-    if let Err(e) = shutdown_signal().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
-        return ExitCode::FAILURE;
-    }
+    shutdown.recv().await;
     drop(emulator);
     eprintln!("emulator stopped");
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() -> std::io::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result,
-        _ = terminate.recv() => Ok(()),
+/// SIGINT (Ctrl-C) and SIGTERM, listened for from creation on.
+struct ShutdownSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl ShutdownSignals {
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
