@@ -8,6 +8,7 @@ from . import (
     presigned,
     sagemaker_studio,
     sso_apps,
+    sso_requests,
 )
 
 
@@ -19,4 +20,5 @@ def install() -> None:
     sagemaker_studio.install()
     presigned.install()
     sso_apps.install()
+    sso_requests.install()
     identitystore_updates.install()

@@ -100,3 +100,21 @@ def profile(sagemaker, iam_domain):
     """A user profile 'alice' in iam_domain; (domain id, profile name)."""
     sagemaker.create_user_profile(DomainId=iam_domain, UserProfileName="alice")
     return iam_domain, "alice"
+
+
+@pytest.fixture
+def set_delays(endpoint):
+    """set_delays(**seconds): change the emulator's delays (POST /_studio/delays) for one test;
+    the defaults come back afterwards."""
+
+    def post(body: dict) -> dict:
+        request = urllib.request.Request(
+            f"{endpoint}/_studio/delays", data=json.dumps(body).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    with urllib.request.urlopen(f"{endpoint}/_studio/delays") as response:
+        defaults = json.load(response)
+    yield lambda **seconds: post(seconds)
+    post(defaults)
