@@ -1,14 +1,17 @@
 """moto's server mode, extended with the SageMaker Studio, IAM Identity Center and IAM APIs moto lacks."""
 
 from . import (
+    answers,
     domains,
     iam_authorization_details,
     iam_oidc,
+    identitystore_answers,
     identitystore_updates,
     presigned,
     sagemaker_studio,
     sso_apps,
     sso_requests,
+    strict,
 )
 
 
@@ -22,3 +25,6 @@ def install() -> None:
     sso_apps.install()
     sso_requests.install()
     identitystore_updates.install()
+    identitystore_answers.install()
+    strict.install()
+    answers.install()

@@ -238,8 +238,20 @@ def _add_state(backend: SSOAdminBackend) -> None:
     backend.requests = {}
 
 
+def _iso_session_duration(init):
+    """moto's default SessionDuration is the number 3600; AWS's is the ISO-8601 string PT1H."""
+
+    def wrapped(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if isinstance(self.session_duration, int):
+            self.session_duration = f"PT{self.session_duration // 3600}H"
+
+    return wrapped
+
+
 def install() -> None:
     PermissionSet.generate_id = staticmethod(permission_set_arn)
+    PermissionSet.__init__ = _iso_session_duration(PermissionSet.__init__)
     extend_init(SSOAdminBackend, _add_state)
     graft(SSOAdminBackend, RequestBackend)
     graft(SSOAdminResponse, RequestResponses)
