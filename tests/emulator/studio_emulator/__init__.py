@@ -5,6 +5,7 @@ from . import (
     domains,
     iam_authorization_details,
     iam_oidc,
+    iam_policy_versions,
     identitystore_answers,
     identitystore_updates,
     presigned,
@@ -19,6 +20,7 @@ def install() -> None:
     """Patch moto; call once, before the server starts."""
     domains.install()
     iam_oidc.install()
+    iam_policy_versions.install()
     iam_authorization_details.install()
     sagemaker_studio.install()
     presigned.install()
