@@ -220,9 +220,23 @@ class RequestResponses:
         status = self.ssoadmin_backend.request_status("provisioning", self._get_param("ProvisionPermissionSetRequestId"))
         return json.dumps({"PermissionSetProvisioningStatus": status})
 
-    update_permission_set = validated(ValidationException)(
-        _refusing_while_in_flight(SSOAdminResponse.update_permission_set)
-    )
+    @validated(ValidationException)
+    def update_permission_set(self) -> str:
+        # UpdatePermissionSet changes the members it is given; the others keep their values (moto
+        # resets them, SessionDuration to the number 3600).
+        self.ssoadmin_backend.refuse_if_in_flight(self._get_param("PermissionSetArn"))
+        permission_set = self.ssoadmin_backend._find_permission_set(
+            self._get_param("InstanceArn"), self._get_param("PermissionSetArn")
+        )
+        for member, attribute in (
+            ("Description", "description"),
+            ("SessionDuration", "session_duration"),
+            ("RelayState", "relay_state"),
+        ):
+            if self._get_param(member) is not None:
+                setattr(permission_set, attribute, self._get_param(member))
+        return "{}"
+
     delete_permission_set = validated(ValidationException)(
         _refusing_while_in_flight(SSOAdminResponse.delete_permission_set)
     )

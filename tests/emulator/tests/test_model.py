@@ -58,6 +58,9 @@ def test_permission_set_life_cycle(sso_admin):
     sso_admin.update_permission_set(InstanceArn=instance, PermissionSetArn=arn, Description="model", SessionDuration="PT2H")
     described = sso_admin.describe_permission_set(InstanceArn=instance, PermissionSetArn=arn)["PermissionSet"]
     assert (described["Description"], described["SessionDuration"]) == ("model", "PT2H")
+    sso_admin.update_permission_set(InstanceArn=instance, PermissionSetArn=arn, Description="only this")
+    described = sso_admin.describe_permission_set(InstanceArn=instance, PermissionSetArn=arn)["PermissionSet"]
+    assert (described["Description"], described["SessionDuration"]) == ("only this", "PT2H")
     policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
     sso_admin.put_inline_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=arn, InlinePolicy=policy)
     got = sso_admin.get_inline_policy_for_permission_set(InstanceArn=instance, PermissionSetArn=arn)
