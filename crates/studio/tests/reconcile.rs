@@ -241,7 +241,10 @@ async fn converge(faulty: &aws_config::SdkConfig, deployment: &Deployment, destr
     let killed = tokio::time::timeout(kill_after, apply(faulty, &planned, &options()))
         .await
         .is_err();
-    println!("{} apply killed after {kill_after:?}: {killed}", if destroy { "destroy" } else { "the" });
+    println!(
+        "{} apply killed after {kill_after:?}: {killed}",
+        if destroy { "destroy" } else { "the" }
+    );
     for _ in 0..6 {
         let Ok(again) = read(faulty).await else {
             continue;

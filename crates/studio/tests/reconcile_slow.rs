@@ -9,9 +9,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_sagemaker::types::{
-    AppType, OwnershipSettings, SharingType, SpaceSettings, SpaceSharingSettings,
-};
+use aws_sdk_sagemaker::types::{AppType, OwnershipSettings, SharingType, SpaceSettings, SpaceSharingSettings};
 use aws_sdk_ssoadmin::types::{PrincipalType, ProvisionTargetType, StatusValues, TargetType};
 use studio_fed_studio::deployment::Deployment;
 use studio_fed_studio::reconcile::{Action, ApplyOptions, Plan, Resource, apply, plan, plan_destroy};
@@ -30,7 +28,9 @@ async fn slow_emulator(delays: Delays) -> Emulator {
 }
 
 fn has_change(plan: &Plan, resource: &Resource, action: fn(&Action) -> bool) -> bool {
-    plan.changes.iter().any(|c| &c.resource == resource && action(&c.action))
+    plan.changes
+        .iter()
+        .any(|c| &c.resource == resource && action(&c.action))
 }
 
 #[tokio::test]
@@ -108,12 +108,19 @@ async fn apply_waits_for_identity_center_requests_and_retries_a_conflicting_writ
         .send()
         .await
         .expect("provision by hand");
-    apply(config, &drift, &options()).await.expect("apply despite the conflict");
+    apply(config, &drift, &options())
+        .await
+        .expect("apply despite the conflict");
 
     let fixed = plan(config, &deployment).await.expect("plan");
     assert!(fixed.is_noop(), "{fixed}");
     assert!(
-        fixed.actual.permission_set.expect("permission set").assigned_groups.contains(&admins),
+        fixed
+            .actual
+            .permission_set
+            .expect("permission set")
+            .assigned_groups
+            .contains(&admins),
         "the assignment settled before apply returned"
     );
 }
@@ -138,7 +145,9 @@ async fn a_failed_account_assignment_stops_apply_with_aws_reason() {
         .send()
         .await
         .expect("delete the group");
-    let error = apply(config, &planned, &options()).await.expect_err("the assignment failed");
+    let error = apply(config, &planned, &options())
+        .await
+        .expect_err("the assignment failed");
     let message = error.to_string();
     assert!(message.contains("failed"), "{message}");
     assert!(
@@ -161,7 +170,10 @@ async fn domains_and_profiles_wait_until_their_new_roles_are_usable() {
     let took = started.elapsed();
     println!("apply with {SLOW:?} of IAM propagation took {took:?}");
     assert!(
-        applied.changes.iter().any(|c| matches!(c.resource, Resource::Role { .. }) && c.action == Action::Create),
+        applied
+            .changes
+            .iter()
+            .any(|c| matches!(c.resource, Resource::Role { .. }) && c.action == Action::Create),
         "{applied}"
     );
     assert!(took >= SLOW, "CreateDomain cannot succeed before the role is usable");
@@ -186,7 +198,9 @@ async fn an_update_of_a_vpc_only_domain_sends_its_vpc_and_subnets() {
         has_change(&update, &domain, |a| matches!(a, Action::Update { .. })),
         "{update}"
     );
-    apply(config, &update, &options()).await.expect("UpdateDomain to VpcOnly");
+    apply(config, &update, &options())
+        .await
+        .expect("UpdateDomain to VpcOnly");
     let after = plan(config, &changed).await.expect("plan");
     assert!(after.is_noop(), "{after}");
     let described = &after.actual.domains[&format!("{DEPLOYMENT}-geo")];
@@ -201,14 +215,19 @@ async fn throttling_beyond_the_sdk_retry_budget_is_retried_with_backoff() {
     let deployment = setup(config, &[team("fin", "IAM", 4)], false).await;
     let upstream = url::Url::parse(emulator.endpoint_url()).expect("endpoint");
     let operation = "sagemaker:CreateUserProfile";
-    let proxy = FaultProxy::start(upstream, FaultPlan::new().throttle(0.8).seed(5).only_operations([operation]))
-        .await
-        .expect("proxy");
+    let proxy = FaultProxy::start(
+        upstream,
+        FaultPlan::new().throttle(0.8).seed(5).only_operations([operation]),
+    )
+    .await
+    .expect("proxy");
     // The SDK's default standard retry mode: 3 attempts per call.
     let throttled = emulator.sdk_config_via(&proxy.endpoint_url());
 
     let planned = plan(&throttled, &deployment).await.expect("plan");
-    apply(&throttled, &planned, &options()).await.expect("apply despite throttling");
+    apply(&throttled, &planned, &options())
+        .await
+        .expect("apply despite throttling");
 
     let counts = proxy.counts().operation(operation);
     assert_eq!(counts.forwarded, 4, "each profile created once: {counts:?}");
@@ -262,7 +281,10 @@ async fn assignments_no_longer_wanted_are_removed_and_user_assignments_reported(
     assert!(has_change(&cleanup, &stale, |a| *a == Action::Delete), "{cleanup}");
     assert_eq!(cleanup.changes.len(), 1, "{cleanup}");
     assert!(
-        cleanup.warnings.iter().any(|w| w.contains(&user) && w.contains("left alone")),
+        cleanup
+            .warnings
+            .iter()
+            .any(|w| w.contains(&user) && w.contains("left alone")),
         "{cleanup}"
     );
     apply(config, &cleanup, &options()).await.expect("apply");
@@ -273,12 +295,19 @@ async fn assignments_no_longer_wanted_are_removed_and_user_assignments_reported(
         .send()
         .await
         .expect("assignments");
-    let mut principals: Vec<&str> = listed.application_assignments().iter().map(|a| a.principal_id()).collect();
+    let mut principals: Vec<&str> = listed
+        .application_assignments()
+        .iter()
+        .map(|a| a.principal_id())
+        .collect();
     principals.sort_unstable();
     let team_group = applied.actual.directory.groups[&group_name("vision")].as_str();
     let mut expected = vec![team_group, user.as_str()];
     expected.sort_unstable();
-    assert_eq!(principals, expected, "the former group's assignment is gone, the user's stays");
+    assert_eq!(
+        principals, expected,
+        "the former group's assignment is gone, the user's stays"
+    );
 }
 
 /// Starts a JupyterLab app in a private space of the first profile, a Code
@@ -286,7 +315,12 @@ async fn assignments_no_longer_wanted_are_removed_and_user_assignments_reported(
 /// first profile itself.
 async fn start_apps_and_spaces(sagemaker: &aws_sdk_sagemaker::Client, domain_id: &str, owners: [&str; 2]) {
     let spaces = [
-        ("private-notebooks", owners[0], SharingType::Private, AppType::JupyterLab),
+        (
+            "private-notebooks",
+            owners[0],
+            SharingType::Private,
+            AppType::JupyterLab,
+        ),
         ("shared-editor", owners[1], SharingType::Shared, AppType::CodeEditor),
     ];
     for (space, owner, sharing, app_type) in spaces {
@@ -330,7 +364,12 @@ async fn destroy_with_live_apps(emulator: &Emulator, delete_efs: bool) -> Vec<St
     let applied = plan(config, &deployment).await.expect("plan");
     let domain_id = applied.actual.domains[&format!("{DEPLOYMENT}-vision")].id.clone();
     let sagemaker = aws_sdk_sagemaker::Client::new(config);
-    start_apps_and_spaces(&sagemaker, &domain_id, ["vision-user0-acme-example", "vision-user1-acme-example"]).await;
+    start_apps_and_spaces(
+        &sagemaker,
+        &domain_id,
+        ["vision-user0-acme-example", "vision-user1-acme-example"],
+    )
+    .await;
 
     let teardown = plan_destroy(config, &deployment).await.expect("destroy plan");
     let apps = teardown
@@ -357,7 +396,10 @@ async fn destroy_with_live_apps(emulator: &Emulator, delete_efs: bool) -> Vec<St
     .expect("destroy");
     let took = started.elapsed();
     println!("destroy with {apps} running apps and {spaces} spaces converged in {took:?} (bound {DESTROY_BOUND:?})");
-    assert!(took < DESTROY_BOUND, "destroy took {took:?}, more than {DESTROY_BOUND:?}");
+    assert!(
+        took < DESTROY_BOUND,
+        "destroy took {took:?}, more than {DESTROY_BOUND:?}"
+    );
     let retained = report.retained.iter().any(|r| r.starts_with("EFS fs-"));
     assert_eq!(retained, !delete_efs, "{report}");
 

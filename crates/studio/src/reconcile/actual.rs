@@ -367,10 +367,7 @@ impl Actual {
                 continue;
             };
             // A Deleting app is kept: its owner cannot be deleted until it is gone.
-            if app
-                .status()
-                .is_some_and(|s| matches!(s.as_str(), "Deleted" | "Failed"))
-            {
+            if app.status().is_some_and(|s| matches!(s.as_str(), "Deleted" | "Failed")) {
                 continue;
             }
             self.apps.push(ActualApp {

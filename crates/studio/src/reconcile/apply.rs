@@ -1064,7 +1064,9 @@ impl Context<'_> {
             let request = out
                 .permission_set_provisioning_status()
                 .and_then(|s| s.request_id())
-                .ok_or_else(|| Error::Config(format!("ProvisionPermissionSet for {resource} returned no request id")))?;
+                .ok_or_else(|| {
+                    Error::Config(format!("ProvisionPermissionSet for {resource} returned no request id"))
+                })?;
             self.wait_request(&resource, IdentityCenterRequest::Provisioning(request))
                 .await?;
         }

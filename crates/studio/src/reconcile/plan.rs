@@ -652,7 +652,11 @@ fn plan_assignments(plan: &mut Plan) {
         .map(|(name, id)| (id.clone(), name.clone()))
         .collect();
     for want in desired.iter().filter(|d| d.auth_mode == AuthMode::Sso) {
-        let owned = plan.actual.domains.get(&want.name).is_some_and(|d| owns(&d.tags, &plan.deployment));
+        let owned = plan
+            .actual
+            .domains
+            .get(&want.name)
+            .is_some_and(|d| owns(&d.tags, &plan.deployment));
         let wanted_id = plan.actual.directory.groups.get(&want.group).cloned();
         let stale: Vec<String> = plan
             .actual

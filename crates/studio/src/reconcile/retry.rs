@@ -47,9 +47,7 @@ pub(crate) fn passing_reason(err: &Error) -> Option<&'static str> {
     };
     match code.as_str() {
         "ConflictException" => Some("a conflicting write is in progress"),
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded" => {
-            Some("throttled")
-        }
+        "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded" => Some("throttled"),
         "ValidationException" | "ValidationError" if role_not_yet_usable(message) => {
             Some("the role is not usable yet (IAM propagation)")
         }
@@ -213,7 +211,10 @@ mod tests {
     fn jitter_stays_between_half_the_pause_and_the_pause() {
         for _ in 0..100 {
             let pause = jittered(Duration::from_millis(100));
-            assert!(pause >= Duration::from_millis(50) && pause <= Duration::from_millis(100), "{pause:?}");
+            assert!(
+                pause >= Duration::from_millis(50) && pause <= Duration::from_millis(100),
+                "{pause:?}"
+            );
         }
     }
 }

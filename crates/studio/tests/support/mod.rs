@@ -137,7 +137,6 @@ pub async fn plan_and_apply(config: &SdkConfig, deployment: &Deployment) -> Plan
     planned
 }
 
-
 /// Creates, by hand, an IAM-mode domain the deployment did not create.
 pub async fn create_foreign_domain(sagemaker: &aws_sdk_sagemaker::Client, name: &str) {
     sagemaker
