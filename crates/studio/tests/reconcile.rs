@@ -134,9 +134,7 @@ async fn plan_apply_report_and_destroy_round_trip() {
         2,
         "{destroyed}"
     );
-    let domains = sagemaker.list_domains().send().await.expect("domains");
-    let names: Vec<&str> = domains.domains().iter().filter_map(|d| d.domain_name()).collect();
-    assert_eq!(names, ["acme-foreign"]);
+    assert_eq!(domain_names(&sagemaker).await, ["acme-foreign"]);
     let iam = aws_sdk_iam::Client::new(config);
     let roles = iam.list_roles().send().await.expect("roles");
     assert!(
@@ -219,6 +217,21 @@ async fn a_no_op_plan_of_1000_users_in_10_teams_costs_at_most_100_calls() {
     assert_eq!(counts.received("sagemaker:DescribeUserProfile"), 0, "{counts:?}");
 }
 
+/// The names of all domains, sorted.
+async fn domain_names(sagemaker: &aws_sdk_sagemaker::Client) -> Vec<String> {
+    let mut names: Vec<String> = sagemaker
+        .list_domains()
+        .send()
+        .await
+        .expect("domains")
+        .domains()
+        .iter()
+        .filter_map(|d| d.domain_name().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 /// A moment between 0.2 s and 3 s, different at each run (printed, to reproduce a failure).
 fn random_kill_point() -> Duration {
     use std::hash::{BuildHasher, Hasher};
@@ -289,30 +302,18 @@ async fn converges_after_killed_runs_under_faults(delays: Delays) {
     let isolation = isolation_report(&deployment, &clean.desired, &clean.observed()).expect("report");
     assert!(isolation.is_isolated(), "{isolation}");
     // No duplicate: one domain per name, one permission set of the admin's name.
-    let mut names: Vec<String> = sagemaker
-        .list_domains()
-        .send()
-        .await
-        .expect("domains")
-        .domains()
-        .iter()
-        .filter_map(|d| d.domain_name().map(str::to_owned))
-        .collect();
-    names.sort();
-    assert_eq!(names, ["acme-blue", "acme-foreign", "acme-red"]);
+    assert_eq!(
+        domain_names(&sagemaker).await,
+        ["acme-blue", "acme-foreign", "acme-red"]
+    );
     assert_eq!(support::permission_sets_named(config, &clean).await, 1);
 
     converge(&faulty, &deployment, true).await;
-    let names: Vec<String> = sagemaker
-        .list_domains()
-        .send()
-        .await
-        .expect("domains")
-        .domains()
-        .iter()
-        .filter_map(|d| d.domain_name().map(str::to_owned))
-        .collect();
-    assert_eq!(names, ["acme-foreign"], "the foreign domain is left alone");
+    assert_eq!(
+        domain_names(&sagemaker).await,
+        ["acme-foreign"],
+        "the foreign domain is left alone"
+    );
     aws_sdk_iam::Client::new(config)
         .get_role()
         .role_name("acme-foreign")

@@ -10,7 +10,9 @@ use aws_sdk_sagemaker::types::{
     AppInstanceType, AppNetworkAccessType as SmAccess, AppType, AuthMode as SmAuth, JupyterLabAppSettings,
     ResourceSpec, RetentionPolicy, RetentionType, Tag, UserSettings,
 };
-use aws_sdk_ssoadmin::types::{PrincipalType, ProvisionTargetType, StatusValues, TargetType};
+use aws_sdk_ssoadmin::types::{
+    AccountAssignmentOperationStatus, PrincipalType, ProvisionTargetType, StatusValues, TargetType,
+};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use studio_fed_federation::aws::ensure_role;
@@ -551,22 +553,21 @@ impl Context<'_> {
             .options
             .retry
             .run_delete(&resource, || async {
-                match self
-                    .sm
-                    .delete_domain()
-                    .domain_id(&domain.id)
-                    .retention_policy(
-                        RetentionPolicy::builder()
-                            .home_efs_file_system(retention.clone())
-                            .build(),
-                    )
-                    .send()
-                    .await
-                {
-                    Ok(_) => Ok(true),
-                    Err(e) if code(&e) == Some("ResourceNotFound") => Ok(false),
-                    Err(e) => Err(aws_context("sagemaker:DeleteDomain", &resource, e)),
-                }
+                accepted(
+                    self.sm
+                        .delete_domain()
+                        .domain_id(&domain.id)
+                        .retention_policy(
+                            RetentionPolicy::builder()
+                                .home_efs_file_system(retention.clone())
+                                .build(),
+                        )
+                        .send()
+                        .await,
+                    "ResourceNotFound",
+                    "sagemaker:DeleteDomain",
+                    &resource,
+                )
             })
             .await?;
         if !deleted {
@@ -631,28 +632,27 @@ impl Context<'_> {
         let (id, _) = self.domain_id(domain)?;
         let resource = format!("user profile {domain}/{name}");
         let sso = desired_domain.auth_mode == AuthMode::Sso;
-        let created = self
-            .options
+        // ResourceInUse: a retry after a lost answer; the profile exists.
+        self.options
             .retry
             .run(&resource, || async {
-                self.sm
-                    .create_user_profile()
-                    .domain_id(&id)
-                    .user_profile_name(name)
-                    .user_settings(UserSettings::builder().execution_role(&want.execution_role_arn).build())
-                    .set_tags(Some(sm_tags(&want.tags)))
-                    .set_single_sign_on_user_identifier(sso.then(|| "UserName".to_owned()))
-                    .set_single_sign_on_user_value(sso.then(|| want.user_name.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| aws_context("sagemaker:CreateUserProfile", &resource, e))
+                accepted(
+                    self.sm
+                        .create_user_profile()
+                        .domain_id(&id)
+                        .user_profile_name(name)
+                        .user_settings(UserSettings::builder().execution_role(&want.execution_role_arn).build())
+                        .set_tags(Some(sm_tags(&want.tags)))
+                        .set_single_sign_on_user_identifier(sso.then(|| "UserName".to_owned()))
+                        .set_single_sign_on_user_value(sso.then(|| want.user_name.clone()))
+                        .send()
+                        .await,
+                    "ResourceInUse",
+                    "sagemaker:CreateUserProfile",
+                    &resource,
+                )
             })
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(e) if aws_code(&e) == Some("ResourceInUse") => {}
-            Err(e) => return Err(e),
-        }
+            .await?;
         self.wait_profile(&id, name, &resource).await
     }
 
@@ -740,18 +740,17 @@ impl Context<'_> {
             .options
             .retry
             .run_delete(&resource, || async {
-                match self
-                    .sm
-                    .delete_user_profile()
-                    .domain_id(&id)
-                    .user_profile_name(name)
-                    .send()
-                    .await
-                {
-                    Ok(_) => Ok(true),
-                    Err(e) if code(&e) == Some("ResourceNotFound") => Ok(false),
-                    Err(e) => Err(aws_context("sagemaker:DeleteUserProfile", &resource, e)),
-                }
+                accepted(
+                    self.sm
+                        .delete_user_profile()
+                        .domain_id(&id)
+                        .user_profile_name(name)
+                        .send()
+                        .await,
+                    "ResourceNotFound",
+                    "sagemaker:DeleteUserProfile",
+                    &resource,
+                )
             })
             .await?;
         if !deleted {
@@ -781,11 +780,12 @@ impl Context<'_> {
             .options
             .retry
             .run_delete(&resource, || async {
-                match self.sm.delete_space().domain_id(&id).space_name(name).send().await {
-                    Ok(_) => Ok(true),
-                    Err(e) if code(&e) == Some("ResourceNotFound") => Ok(false),
-                    Err(e) => Err(aws_context("sagemaker:DeleteSpace", &resource, e)),
-                }
+                accepted(
+                    self.sm.delete_space().domain_id(&id).space_name(name).send().await,
+                    "ResourceNotFound",
+                    "sagemaker:DeleteSpace",
+                    &resource,
+                )
             })
             .await?;
         if !deleted {
@@ -826,21 +826,20 @@ impl Context<'_> {
                 .options
                 .retry
                 .run(&resource, || async {
-                    match self
-                        .sm
-                        .delete_app()
-                        .domain_id(&id)
-                        .set_user_profile_name(profile.clone())
-                        .set_space_name(space.clone())
-                        .app_type(AppType::from(app_type))
-                        .app_name(name)
-                        .send()
-                        .await
-                    {
-                        Ok(_) => Ok(true),
-                        Err(e) if code(&e) == Some("ResourceNotFound") => Ok(false),
-                        Err(e) => Err(aws_context("sagemaker:DeleteApp", &resource, e)),
-                    }
+                    accepted(
+                        self.sm
+                            .delete_app()
+                            .domain_id(&id)
+                            .set_user_profile_name(profile.clone())
+                            .set_space_name(space.clone())
+                            .app_type(AppType::from(app_type))
+                            .app_name(name)
+                            .send()
+                            .await,
+                        "ResourceNotFound",
+                        "sagemaker:DeleteApp",
+                        &resource,
+                    )
                 })
                 .await?;
             if !delete {
@@ -951,38 +950,35 @@ impl Context<'_> {
         self.options
             .retry
             .run(&resource, || async {
-                if create {
-                    match self
-                        .sso
-                        .create_application_assignment()
-                        .application_arn(&application)
-                        .principal_id(&principal)
-                        .principal_type(PrincipalType::Group)
-                        .send()
-                        .await
-                    {
-                        // Already assigned.
-                        Err(e) if code(&e) == Some("ConflictException") => Ok(()),
-                        other => other
-                            .map(|_| ())
-                            .map_err(|e| aws_context("sso:CreateApplicationAssignment", &resource, e)),
-                    }
+                let answer = if create {
+                    // ConflictException: already assigned.
+                    accepted(
+                        self.sso
+                            .create_application_assignment()
+                            .application_arn(&application)
+                            .principal_id(&principal)
+                            .principal_type(PrincipalType::Group)
+                            .send()
+                            .await,
+                        "ConflictException",
+                        "sso:CreateApplicationAssignment",
+                        &resource,
+                    )
                 } else {
-                    match self
-                        .sso
-                        .delete_application_assignment()
-                        .application_arn(&application)
-                        .principal_id(&principal)
-                        .principal_type(PrincipalType::Group)
-                        .send()
-                        .await
-                    {
-                        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-                        other => other
-                            .map(|_| ())
-                            .map_err(|e| aws_context("sso:DeleteApplicationAssignment", &resource, e)),
-                    }
-                }
+                    accepted(
+                        self.sso
+                            .delete_application_assignment()
+                            .application_arn(&application)
+                            .principal_id(&principal)
+                            .principal_type(PrincipalType::Group)
+                            .send()
+                            .await,
+                        "ResourceNotFoundException",
+                        "sso:DeleteApplicationAssignment",
+                        &resource,
+                    )
+                };
+                answer.map(|_| ())
             })
             .await
     }
@@ -1141,37 +1137,27 @@ impl Context<'_> {
             .backoff
             .wait(resource, "SUCCEEDED", || async {
                 let instance = self.instance_arn();
-                let (status, reason) = match request {
-                    IdentityCenterRequest::Creation(id) => {
-                        let out = self
-                            .sso
+                Ok(match request {
+                    IdentityCenterRequest::Creation(id) => assignment_poll(
+                        self.sso
                             .describe_account_assignment_creation_status()
                             .instance_arn(instance)
                             .account_assignment_creation_request_id(id)
                             .send()
                             .await
-                            .map_err(|e| aws_context("sso:DescribeAccountAssignmentCreationStatus", resource, e))?;
-                        let status = out.account_assignment_creation_status();
-                        (
-                            status.and_then(|s| s.status()).cloned(),
-                            status.and_then(|s| s.failure_reason()).map(str::to_owned),
-                        )
-                    }
-                    IdentityCenterRequest::Deletion(id) => {
-                        let out = self
-                            .sso
+                            .map_err(|e| aws_context("sso:DescribeAccountAssignmentCreationStatus", resource, e))?
+                            .account_assignment_creation_status(),
+                    ),
+                    IdentityCenterRequest::Deletion(id) => assignment_poll(
+                        self.sso
                             .describe_account_assignment_deletion_status()
                             .instance_arn(instance)
                             .account_assignment_deletion_request_id(id)
                             .send()
                             .await
-                            .map_err(|e| aws_context("sso:DescribeAccountAssignmentDeletionStatus", resource, e))?;
-                        let status = out.account_assignment_deletion_status();
-                        (
-                            status.and_then(|s| s.status()).cloned(),
-                            status.and_then(|s| s.failure_reason()).map(str::to_owned),
-                        )
-                    }
+                            .map_err(|e| aws_context("sso:DescribeAccountAssignmentDeletionStatus", resource, e))?
+                            .account_assignment_deletion_status(),
+                    ),
                     IdentityCenterRequest::Provisioning(id) => {
                         let out = self
                             .sso
@@ -1182,16 +1168,8 @@ impl Context<'_> {
                             .await
                             .map_err(|e| aws_context("sso:DescribePermissionSetProvisioningStatus", resource, e))?;
                         let status = out.permission_set_provisioning_status();
-                        (
-                            status.and_then(|s| s.status()).cloned(),
-                            status.and_then(|s| s.failure_reason()).map(str::to_owned),
-                        )
+                        request_poll(status.and_then(|s| s.status()), status.and_then(|s| s.failure_reason()))
                     }
-                };
-                Ok(match status {
-                    Some(StatusValues::Succeeded) => Poll::Done,
-                    Some(StatusValues::Failed) => Poll::Failed(reason.unwrap_or_else(|| "no reason given".to_owned())),
-                    other => Poll::Pending(other.map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned())),
                 })
             })
             .await
@@ -1205,19 +1183,17 @@ impl Context<'_> {
         self.options
             .retry
             .run(resource, || async {
-                match self
-                    .sso
-                    .delete_permission_set()
-                    .instance_arn(self.instance_arn())
-                    .permission_set_arn(&arn)
-                    .send()
-                    .await
-                {
-                    Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-                    other => other
-                        .map(|_| ())
-                        .map_err(|e| aws_context("sso:DeletePermissionSet", resource, e)),
-                }
+                accepted(
+                    self.sso
+                        .delete_permission_set()
+                        .instance_arn(self.instance_arn())
+                        .permission_set_arn(&arn)
+                        .send()
+                        .await,
+                    "ResourceNotFoundException",
+                    "sso:DeletePermissionSet",
+                    resource,
+                )
             })
             .await?;
         *lock(&self.permission_set) = None;
@@ -1244,6 +1220,38 @@ impl IdentityCenterRequest<String> {
             IdentityCenterRequest::Provisioning(id) => IdentityCenterRequest::Provisioning(id),
         }
     }
+}
+
+/// A write's answer: `true` when accepted, `false` when AWS answered
+/// `done_code`, saying it was done already (e.g. `ResourceNotFound` for a delete).
+fn accepted<O, E>(
+    answer: Result<O, aws_sdk_sagemaker::error::SdkError<E, aws_sdk_sagemaker::config::http::HttpResponse>>,
+    done_code: &str,
+    action: &'static str,
+    resource: &str,
+) -> Result<bool, Error>
+where
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match answer {
+        Ok(_) => Ok(true),
+        Err(e) if code(&e) == Some(done_code) => Ok(false),
+        Err(e) => Err(aws_context(action, resource, e)),
+    }
+}
+
+/// What an Identity Center request status says: done, failed with AWS's reason, or still moving.
+fn request_poll(status: Option<&StatusValues>, reason: Option<&str>) -> Poll {
+    match status {
+        Some(StatusValues::Succeeded) => Poll::Done,
+        Some(StatusValues::Failed) => Poll::Failed(reason.unwrap_or("no reason given").to_owned()),
+        other => Poll::Pending(other.map_or("unknown", |s| s.as_str()).to_owned()),
+    }
+}
+
+/// [`request_poll`] of an account assignment's creation or deletion status.
+fn assignment_poll(status: Option<&AccountAssignmentOperationStatus>) -> Poll {
+    request_poll(status.and_then(|s| s.status()), status.and_then(|s| s.failure_reason()))
 }
 
 /// The AWS error code of an apply error, if it has one.
