@@ -2,140 +2,17 @@
 //! application assignments and the isolation report, drift, the API-call
 //! budget of a no-op plan, and convergence after a faulty, interrupted apply.
 
+mod support;
+
 use std::time::Duration;
 
-use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use studio_fed_studio::deployment::Deployment;
-use studio_fed_studio::directory::{
-    Directory, DirectoryGroup, DirectoryUser, Member, MemberKind, SyncOptions, discover_identity_store, sync_directory,
-};
-use studio_fed_studio::reconcile::{
-    Action, ApplyOptions, Backoff, Plan, ProgressMode, Resource, Step, apply, plan, plan_destroy,
-};
+use studio_fed_studio::reconcile::{Action, Plan, Resource, Step, apply, plan, plan_destroy};
 use studio_fed_studio::report::isolation_report;
-use studio_fed_testkit::emulator::{ACCOUNT_ID, Emulator};
+use studio_fed_testkit::emulator::{ACCOUNT_ID, Delays, Emulator};
 use studio_fed_testkit::proxy::{FaultPlan, FaultProxy};
-
-const DEPLOYMENT: &str = "acme";
-
-/// A team: name, auth mode, users (user name, optional persona override).
-struct TeamSpec {
-    name: String,
-    auth: &'static str,
-    users: Vec<(String, Option<&'static str>)>,
-}
-
-fn team(name: &str, auth: &'static str, users: usize) -> TeamSpec {
-    TeamSpec {
-        name: name.to_owned(),
-        auth,
-        users: (0..users)
-            .map(|i| (format!("{name}-user{i}@acme.example"), None))
-            .collect(),
-    }
-}
-
-fn group_name(team: &str) -> String {
-    format!("ML-{team}")
-}
-
-const ADMIN_GROUP: &str = "ML-Admins";
-const ADMIN_USER: &str = "root-admin@acme.example";
-
-fn deployment_toml(teams: &[TeamSpec], admin: bool) -> String {
-    let mut toml = format!("name = \"{DEPLOYMENT}\"\n");
-    for (i, t) in teams.iter().enumerate() {
-        toml.push_str(&format!(
-            "\n[[teams]]\nname = \"{}\"\ngroup = \"{}\"\npersona = \"data-scientist\"\n\n[teams.domain]\n\
-             auth_mode = \"{}\"\nvpc_id = \"vpc-0a1b2c3d4e5f60718\"\nsubnets = [\"subnet-0a1b2c3d4e5f6{i:04}\"]\n\
-             security_groups = [\"sg-0a1b2c3d4e5f6{i:04}\"]\ndefault_instance_type = \"ml.t3.medium\"\n\
-             allowed_instance_types = [\"ml.t3.*\"]\ns3_buckets = [\"acme-data/{}\"]\n",
-            t.name,
-            group_name(&t.name),
-            t.auth,
-            t.name
-        ));
-        for (user, persona) in &t.users {
-            toml.push_str(&format!("\n[[teams.users]]\nuser_name = \"{user}\"\n"));
-            if let Some(persona) = persona {
-                toml.push_str(&format!("persona = \"{persona}\"\n"));
-            }
-        }
-    }
-    if admin {
-        toml.push_str(&format!("\n[admin]\ngroup = \"{ADMIN_GROUP}\"\n"));
-    }
-    toml.push_str(&format!(
-        "\n[guardrails]\nallowed_instance_types = [\"ml.t3.*\", \"ml.m5.*\"]\ndeny_console_for_non_admins = {admin}\n"
-    ));
-    toml
-}
-
-/// The directory of the teams' users and groups, plus the admin group.
-fn directory(teams: &[TeamSpec]) -> Directory {
-    let mut users = Vec::new();
-    let mut groups = Vec::new();
-    let mut add_user = |name: &str| {
-        let id = format!("id-{name}");
-        users.push(DirectoryUser {
-            id: id.clone(),
-            user_principal_name: name.to_owned(),
-            display_name: name.to_owned(),
-            given_name: "Given".to_owned(),
-            surname: "Family".to_owned(),
-            mail: Some(name.to_owned()),
-        });
-        Member {
-            kind: MemberKind::User,
-            id,
-        }
-    };
-    for t in teams {
-        let members = t.users.iter().map(|(u, _)| add_user(u)).collect();
-        groups.push(DirectoryGroup {
-            id: format!("gid-{}", t.name),
-            display_name: group_name(&t.name),
-            description: None,
-            members,
-        });
-    }
-    let admin = add_user(ADMIN_USER);
-    groups.push(DirectoryGroup {
-        id: "gid-admins".to_owned(),
-        display_name: ADMIN_GROUP.to_owned(),
-        description: None,
-        members: vec![admin],
-    });
-    Directory { users, groups }
-}
-
-fn options() -> ApplyOptions {
-    ApplyOptions {
-        backoff: Backoff {
-            initial: Duration::from_millis(50),
-            max_interval: Duration::from_millis(400),
-            timeout: Duration::from_secs(60),
-        },
-        progress: ProgressMode::Quiet,
-        ..ApplyOptions::default()
-    }
-}
-
-/// Syncs the directory and returns the deployment.
-async fn setup(config: &SdkConfig, teams: &[TeamSpec], admin: bool) -> Deployment {
-    let (_, store) = discover_identity_store(config).await.expect("identity store");
-    sync_directory(config, &store, &directory(teams), SyncOptions::default())
-        .await
-        .expect("directory sync");
-    Deployment::from_toml_str(&deployment_toml(teams, admin)).expect("deployment")
-}
-
-async fn plan_and_apply(config: &SdkConfig, deployment: &Deployment) -> Plan {
-    let planned = plan(config, deployment).await.expect("plan");
-    apply(config, &planned, &options()).await.expect("apply");
-    planned
-}
+use support::{ADMIN_USER, TeamSpec, options, plan_and_apply, setup, team};
 
 fn step_of(plan: &Plan, resource: &Resource) -> Step {
     plan.changes
@@ -156,20 +33,7 @@ async fn plan_apply_report_and_destroy_round_trip() {
 
     // A domain named like the deployment's but not created by it.
     let sagemaker = aws_sdk_sagemaker::Client::new(config);
-    sagemaker
-        .create_domain()
-        .domain_name("acme-foreign")
-        .auth_mode(aws_sdk_sagemaker::types::AuthMode::Iam)
-        .default_user_settings(
-            aws_sdk_sagemaker::types::UserSettings::builder()
-                .execution_role(format!("arn:aws:iam::{ACCOUNT_ID}:role/someone-else"))
-                .build(),
-        )
-        .subnet_ids("subnet-0123456789abcdef0")
-        .vpc_id("vpc-0123456789abcdef0")
-        .send()
-        .await
-        .expect("foreign domain");
+    support::create_foreign_domain(&sagemaker, "acme-foreign").await;
 
     let first = plan(config, &deployment).await.expect("plan");
     assert!(first.blockers.is_empty(), "{first}");
@@ -270,9 +134,7 @@ async fn plan_apply_report_and_destroy_round_trip() {
         2,
         "{destroyed}"
     );
-    let domains = sagemaker.list_domains().send().await.expect("domains");
-    let names: Vec<&str> = domains.domains().iter().filter_map(|d| d.domain_name()).collect();
-    assert_eq!(names, ["acme-foreign"]);
+    assert_eq!(domain_names(&sagemaker).await, ["acme-foreign"]);
     let iam = aws_sdk_iam::Client::new(config);
     let roles = iam.list_roles().send().await.expect("roles");
     assert!(
@@ -355,12 +217,72 @@ async fn a_no_op_plan_of_1000_users_in_10_teams_costs_at_most_100_calls() {
     assert_eq!(counts.received("sagemaker:DescribeUserProfile"), 0, "{counts:?}");
 }
 
-#[tokio::test]
-async fn apply_converges_after_an_interrupted_apply_under_throttling_and_dropped_connections() {
-    let emulator = Emulator::start().await.expect("emulator");
+/// The names of all domains, sorted.
+async fn domain_names(sagemaker: &aws_sdk_sagemaker::Client) -> Vec<String> {
+    let mut names: Vec<String> = sagemaker
+        .list_domains()
+        .send()
+        .await
+        .expect("domains")
+        .domains()
+        .iter()
+        .filter_map(|d| d.domain_name().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A moment between 0.2 s and 3 s, different at each run (printed, to reproduce a failure).
+fn random_kill_point() -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    Duration::from_millis(200 + random % 2_800)
+}
+
+/// Runs `plan` (or `plan_destroy`) and apply under faults until the plan is
+/// empty; the first apply is killed at a random moment.
+async fn converge(faulty: &aws_config::SdkConfig, deployment: &Deployment, destroy: bool) {
+    let read = |config| async move {
+        if destroy {
+            plan_destroy(config, deployment).await
+        } else {
+            plan(config, deployment).await
+        }
+    };
+    let kill_after = random_kill_point();
+    let planned = read(faulty).await.expect("plan under faults");
+    let killed = tokio::time::timeout(kill_after, apply(faulty, &planned, &options()))
+        .await
+        .is_err();
+    println!(
+        "{} apply killed after {kill_after:?}: {killed}",
+        if destroy { "destroy" } else { "the" }
+    );
+    for _ in 0..6 {
+        let Ok(again) = read(faulty).await else {
+            continue;
+        };
+        if again.is_noop() {
+            return;
+        }
+        let _ = apply(faulty, &again, &options()).await;
+    }
+    panic!("no convergence in 6 rounds");
+}
+
+/// The convergence test: an apply and a destroy under throttling and dropped
+/// connections, each killed at a random moment and re-run, converge with no
+/// duplicate and without touching what the deployment did not create.
+async fn converges_after_killed_runs_under_faults(delays: Delays) {
+    let emulator = Emulator::builder().delays(delays).start().await.expect("emulator");
     let config = emulator.sdk_config();
     let teams = [team("red", "SSO", 5), team("blue", "IAM", 5)];
     let deployment = setup(config, &teams, true).await;
+
+    // Not the deployment's: a domain and a role named like its own.
+    let sagemaker = aws_sdk_sagemaker::Client::new(config);
+    support::create_foreign_role(config, "acme-foreign").await;
+    support::create_foreign_domain(&sagemaker, "acme-foreign").await;
 
     let upstream = url::Url::parse(emulator.endpoint_url()).expect("endpoint");
     let proxy = FaultProxy::start(upstream, FaultPlan::new().throttle(0.3).drop_connection(0.1).seed(11))
@@ -372,32 +294,40 @@ async fn apply_converges_after_an_interrupted_apply_under_throttling_and_dropped
         .retry_config(RetryConfig::standard().with_max_attempts(10))
         .build();
 
-    // Interrupted: the apply is dropped part-way.
-    let planned = plan(&faulty, &deployment).await.expect("plan under faults");
-    let interrupted = tokio::time::timeout(Duration::from_millis(1_500), apply(&faulty, &planned, &options())).await;
-    assert!(
-        interrupted.is_err(),
-        "the apply finished before it could be interrupted"
-    );
-
-    // Plan and apply again, still under faults, until there is nothing left to do.
-    let mut converged = false;
-    for _ in 0..5 {
-        let Ok(again) = plan(&faulty, &deployment).await else {
-            continue;
-        };
-        if again.is_noop() {
-            converged = true;
-            break;
-        }
-        let _ = apply(&faulty, &again, &options()).await;
-    }
-    assert!(converged, "no convergence in 5 rounds");
+    converge(&faulty, &deployment, false).await;
     assert!(proxy.counts().total_faults() > 0, "faults were injected");
-
     let clean = plan(config, &deployment).await.expect("plan");
     assert!(clean.is_noop(), "{clean}");
     assert_eq!(clean.actual.profiles.len(), 10);
     let isolation = isolation_report(&deployment, &clean.desired, &clean.observed()).expect("report");
     assert!(isolation.is_isolated(), "{isolation}");
+    // No duplicate: one domain per name, one permission set of the admin's name.
+    assert_eq!(
+        domain_names(&sagemaker).await,
+        ["acme-blue", "acme-foreign", "acme-red"]
+    );
+    assert_eq!(support::permission_sets_named(config, &clean).await, 1);
+
+    converge(&faulty, &deployment, true).await;
+    assert_eq!(
+        domain_names(&sagemaker).await,
+        ["acme-foreign"],
+        "the foreign domain is left alone"
+    );
+    aws_sdk_iam::Client::new(config)
+        .get_role()
+        .role_name("acme-foreign")
+        .send()
+        .await
+        .expect("the foreign role is left alone");
+}
+
+#[tokio::test]
+async fn apply_and_destroy_converge_after_killed_runs_under_throttling_and_dropped_connections() {
+    converges_after_killed_runs_under_faults(Delays::default()).await;
+}
+
+#[tokio::test]
+async fn apply_and_destroy_converge_after_killed_runs_under_faults_with_slow_aws() {
+    converges_after_killed_runs_under_faults(Delays::all(Duration::from_secs(1))).await;
 }

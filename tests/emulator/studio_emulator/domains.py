@@ -7,7 +7,7 @@ from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, 
 from moto.sagemaker.models import Domain, SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
-from . import sso_apps
+from . import role_propagation, sso_apps
 from .ids import HEX, random_chars
 from .lifecycle import Lifecycle
 from .moto_patch import extend_init, graft
@@ -32,6 +32,7 @@ class StudioDomain(Domain):
 
 class DomainBackend:
     def create_domain(self, **settings) -> dict:
+        role_propagation.check(self.account_id, (settings.get("default_user_settings") or {}).get("ExecutionRole"))
         domain = StudioDomain(account_id=self.account_id, region_name=self.region_name, **settings)
         domain.id = f"d-{random_chars(12)}"
         domain.arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:domain/{domain.id}"
@@ -68,10 +69,19 @@ class DomainBackend:
         subnet_ids: list[str] | None,
         app_network_access_type: str | None,
         app_security_group_management: str | None,
+        vpc_id: str | None = None,
     ) -> Domain:
         """UpdateDomain. A settings structure given replaces the top-level keys it names (as
         UpdateUserProfile does with UserSettings); any other member given replaces the domain's."""
         domain = self._domain(domain_id)
+        # AppNetworkAccessType VpcOnly needs VpcId and SubnetIds in the same request ("VpcId and
+        # Subnet IDs are required for updating domains to VpcOnly mode"; UpdateDomain's VpcId is
+        # "required when the AppNetworkAccessType is set to VpcOnly",
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateDomain.html).
+        if app_network_access_type == "VpcOnly" and (not vpc_id or not subnet_ids):
+            raise ValidationError("VpcId and Subnet IDs are required for updating domains to VpcOnly mode")
+        if vpc_id is not None and vpc_id != domain.vpc_id:
+            raise ValidationError(f"VpcId {vpc_id} is not the VPC of domain {domain_id}; the VPC cannot be changed.")
         # "This configuration can only be modified if there are no apps in the InService, Pending, or
         # Deleting state", and likewise for removing subnets.
         changes_network = app_network_access_type not in (None, domain.app_network_access_type)
@@ -132,6 +142,7 @@ class DomainResponses:
             subnet_ids=self._get_param("SubnetIds"),
             app_network_access_type=self._get_param("AppNetworkAccessType"),
             app_security_group_management=self._get_param("AppSecurityGroupManagement"),
+            vpc_id=self._get_param("VpcId"),
         )
         return ActionResult({"DomainArn": domain.arn})
 

@@ -115,13 +115,14 @@ class IdentityStoreUpdateResponses:
         self.identitystore_backend.update_user(
             self._get_param("IdentityStoreId"), self._get_param("UserId"), self._get_param("Operations")
         )
-        return json.dumps({})
+        # The model's UpdateUserResponse names the user (identitystore_answers adds UserArn, Revision).
+        return json.dumps({"IdentityStoreId": self._get_param("IdentityStoreId"), "UserId": self._get_param("UserId")})
 
     def update_group(self) -> str:
         self.identitystore_backend.update_group(
             self._get_param("IdentityStoreId"), self._get_param("GroupId"), self._get_param("Operations")
         )
-        return json.dumps({})
+        return json.dumps({"IdentityStoreId": self._get_param("IdentityStoreId"), "GroupId": self._get_param("GroupId")})
 
 
 def install() -> None:

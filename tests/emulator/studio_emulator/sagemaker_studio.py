@@ -2,6 +2,8 @@
 
 Teardown order is enforced as on AWS: an app must be deleted before its space or user profile, a
 space before its owner, and user profiles and spaces before their domain (ResourceInUse otherwise).
+An app takes time to delete: it is `Deleting` for `delays.app_deletion` seconds, then `Deleted`, and
+counts as an app of its owner until then.
 """
 
 import itertools
@@ -14,7 +16,7 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.paginator import paginate
 
-from . import sso_apps
+from . import delays, role_propagation, sso_apps
 from .lifecycle import GONE, Lifecycle
 from .moto_patch import extend_init, graft
 from .validation import validated
@@ -185,6 +187,7 @@ class StudioBackend:
 
     def create_user_profile(self, domain_id, name, sso_identifier, sso_value, user_settings, tags) -> UserProfile:
         domain = self._domain(domain_id)
+        role_propagation.check(domain.account_id, (user_settings or {}).get("ExecutionRole"))
         if domain.auth_mode == "SSO":
             if sso_identifier is None or sso_value is None:
                 raise ValidationError(
@@ -308,7 +311,11 @@ class StudioBackend:
         app = self._app(domain_id, user_profile_name, space_name, app_type, name)
         if app.lifecycle.current() == "Deleted":
             raise ResourceNotFound(f"App {app.arn} has already been deleted.")
-        app.lifecycle.begin("Deleting", "Deleted")
+        # DeleteApp is asynchronous: the app is Deleting (AppStatus: Deleted | Deleting | Failed |
+        # InService | Pending), and DeleteSpace / DeleteUserProfile answer ResourceInUse until it is
+        # Deleted (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteApp.html,
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/studio-updated-running-stop.html).
+        app.lifecycle.begin("Deleting", "Deleted", after=delays.current().app_deletion)
 
     @paginate(PAGINATION_MODEL)
     def list_apps(self, domain_id, user_profile_name, space_name, sort_order) -> list[App]:

@@ -1,6 +1,6 @@
 """Entry point: python -m studio_emulator [--host 127.0.0.1] [--port 0].
 
-Serves every moto service on one port, plus /_studio/redeem and /_studio/efs. Prints
+Serves every moto service on one port, plus /_studio/redeem, /_studio/efs and /_studio/delays. Prints
 "studio-emulator ready on http://HOST:PORT" once the port accepts connections (port 0 picks a free
 one), and exits with status 0 on SIGTERM or SIGINT.
 """
@@ -15,7 +15,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import domains, install, presigned
+from . import delays, domains, install, presigned
 
 
 class StudioRoutes:
@@ -34,6 +34,14 @@ class StudioRoutes:
         elif method == "GET" and path == "/_studio/efs":
             with self.backends_lock:
                 status, body = 200, {"file_systems": domains.efs_file_systems()}
+        elif method == "GET" and path == "/_studio/delays":
+            status, body = 200, delays.as_dict()
+        elif method == "POST" and path == "/_studio/delays":
+            try:
+                changes = json.loads(Request(environ).get_data() or b"{}")
+            except ValueError:
+                changes = None
+            status, body = delays.update(changes)
         else:
             with self.backends_lock:
                 return self.moto_app(environ, start_response)

@@ -29,6 +29,7 @@ def validated(error_class):
                 )
             return handler(self)
 
+        checked.validated = True
         return checked
 
     return decorate
@@ -79,3 +80,59 @@ def _compiled(pattern: str | None):
         return re.compile(pattern)
     except re.error:
         return None
+
+
+def output_problems(shape, value, path: str = "") -> list[str]:
+    """Where `value` (an answer, as JSON) breaks the output `shape` of the API model: a required
+    member missing, a member that is null (AWS omits it instead), a wrong type, or a string outside
+    the model's lengths, enum or pattern."""
+    problems: list[str] = []
+    _check_output(shape, value, path or shape.name, problems)
+    return problems
+
+
+def _check_output(shape, value, path: str, problems: list[str]) -> None:
+    if value is None:
+        problems.append(f"{path} is null: AWS omits a member it has no value for")
+        return
+    kind = shape.type_name
+    expected = {
+        "structure": dict,
+        "map": dict,
+        "list": list,
+        "string": str,
+        "boolean": bool,
+        "integer": int,
+        "long": int,
+        "double": (int, float),
+        "float": (int, float),
+        "timestamp": (int, float, str),
+        "blob": str,
+    }.get(kind)
+    if expected is not None and (not isinstance(value, expected) or (kind in ("integer", "long") and isinstance(value, bool))):
+        problems.append(f"{path} is {type(value).__name__} {value!r}, the model says {kind}")
+        return
+    if kind == "structure":
+        for name in shape.required_members:
+            if name not in value:
+                problems.append(f"{path}.{name} is missing; the model requires it")
+        for name, member in value.items():
+            if name in shape.members:
+                _check_output(shape.members[name], member, f"{path}.{name}", problems)
+            else:
+                problems.append(f"{path}.{name} is not a member of {shape.name}")
+    elif kind == "list":
+        for index, item in enumerate(value):
+            _check_output(shape.member, item, f"{path}[{index}]", problems)
+    elif kind == "map":
+        for key, item in value.items():
+            _check_output(shape.value, item, f"{path}[{key!r}]", problems)
+    elif kind == "string":
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            problems.append(f"{path} {value!r} has length {len(value)}, the model allows {low}..{high}")
+        if shape.enum and value not in shape.enum:
+            problems.append(f"{path} {value!r} is not one of {shape.enum}")
+        pattern = _compiled(shape.metadata.get("pattern"))
+        if pattern is not None and not pattern.fullmatch(value):
+            problems.append(f"{path} {value!r} does not match the model's pattern {pattern.pattern}")

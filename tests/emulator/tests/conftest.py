@@ -8,6 +8,26 @@ import boto3
 import pytest
 from botocore.config import Config
 from helpers import READY_LINE, REGION, ROLE_ARN, start_emulator
+from studio_emulator.validation import output_problems
+
+# Every (service, operation) answered successfully during the session, for test_zz_model_coverage.
+ANSWERED: set[tuple[str, str]] = set()
+# The services the extension serves or reshapes; moto's others keep moto's answers.
+CHECKED_SERVICES = {"sagemaker", "sso-admin", "identitystore"}
+
+
+def check_answer(operation_model, response_dict, **_):
+    """Hold every successful JSON answer to the output shape of the AWS model; a test whose
+    answer breaks it fails there."""
+    service = operation_model.service_model.service_name
+    if response_dict["status_code"] >= 300 or service not in CHECKED_SERVICES:
+        return
+    body = response_dict["body"]
+    answer = json.loads(body) if body else {}
+    if operation_model.output_shape is not None:
+        problems = output_problems(operation_model.output_shape, answer)
+        assert not problems, f"{operation_model.name} answered outside the AWS model: {problems}"
+    ANSWERED.add((service, operation_model.name))
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +46,7 @@ def client(endpoint):
     server's own validation is what is tested."""
 
     def make(service: str):
-        return boto3.client(
+        made = boto3.client(
             service,
             endpoint_url=endpoint,
             region_name=REGION,
@@ -34,6 +54,8 @@ def client(endpoint):
             aws_secret_access_key="testing",
             config=Config(parameter_validation=False, retries={"max_attempts": 1}),
         )
+        made.meta.events.register("before-parse.*.*", check_answer)
+        return made
 
     return make
 
@@ -100,3 +122,21 @@ def profile(sagemaker, iam_domain):
     """A user profile 'alice' in iam_domain; (domain id, profile name)."""
     sagemaker.create_user_profile(DomainId=iam_domain, UserProfileName="alice")
     return iam_domain, "alice"
+
+
+@pytest.fixture
+def set_delays(endpoint):
+    """set_delays(**seconds): change the emulator's delays (POST /_studio/delays) for one test;
+    the defaults come back afterwards."""
+
+    def post(body: dict) -> dict:
+        request = urllib.request.Request(
+            f"{endpoint}/_studio/delays", data=json.dumps(body).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    with urllib.request.urlopen(f"{endpoint}/_studio/delays") as response:
+        defaults = json.load(response)
+    yield lambda **seconds: post(seconds)
+    post(defaults)

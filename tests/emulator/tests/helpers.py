@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 ACCOUNT_ID = "123456789012"  # moto's account for any access key it does not know
 REGION = "us-east-1"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/studio-execution"
+VPC_ID = "vpc-0123456789abcdef0"  # the VPC of the conftest domains
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 READY_LINE = re.compile(r"studio-emulator ready on (http://127\.0\.0\.1:(\d+))")
 
@@ -53,3 +54,14 @@ def wait_until_gone(describe, timeout: float = 5.0) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"still there after {timeout} s")
+
+
+def wait_for_status(describe, status: str, timeout: float = 5.0, key: str = "Status") -> dict:
+    """Call describe() until its answer's `key` is `status`; return that answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = describe()
+        if answer[key] == status:
+            return answer
+        time.sleep(0.05)
+    raise AssertionError(f"not {status} after {timeout} s: {answer}")

@@ -5,7 +5,7 @@ import re
 import urllib.error
 import urllib.request
 
-from helpers import ACCOUNT_ID, REGION, ROLE_ARN, aws_error
+from helpers import ACCOUNT_ID, REGION, ROLE_ARN, VPC_ID, aws_error, wait_for_status
 
 
 def test_domain_id_is_d_and_12_lowercase_alphanumerics(sagemaker, iam_domain):
@@ -50,7 +50,7 @@ def test_list_domains_reports_the_current_status(sagemaker, iam_domain):
     assert set(summary) == {"DomainArn", "DomainId", "DomainName", "Status", "CreationTime", "LastModifiedTime", "Url"}
     assert summary["Status"] == "Pending"
     assert listed()["Status"] == "InService"
-    sagemaker.update_domain(DomainId=iam_domain, AppNetworkAccessType="VpcOnly")
+    sagemaker.update_domain(DomainId=iam_domain, AppNetworkAccessType="PublicInternetOnly")
     assert listed()["Status"] == "Updating"
     assert listed()["Status"] == "InService"
 
@@ -67,6 +67,7 @@ def test_update_domain_merges_settings_and_replaces_the_rest(sagemaker, iam_doma
         },
         DefaultSpaceSettings={"ExecutionRole": ROLE_ARN},
         SubnetIds=["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+        VpcId=VPC_ID,
         AppNetworkAccessType="VpcOnly",
         AppSecurityGroupManagement="Service",
     )["DomainArn"]
@@ -109,7 +110,9 @@ def test_network_access_and_subnet_removal_wait_for_the_apps_to_go(sagemaker, pr
     key = {"DomainId": domain_id, "UserProfileName": owner, "AppType": "JupyterServer", "AppName": "default"}
     sagemaker.create_app(**key)
     with aws_error("ResourceInUse"):
-        sagemaker.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
+        sagemaker.update_domain(
+            DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId=VPC_ID, SubnetIds=["subnet-0123456789abcdef0"]
+        )
     with aws_error("ResourceInUse"):
         sagemaker.update_domain(DomainId=domain_id, SubnetIds=["subnet-0fedcba9876543210"])
     # Adding a subnet, or naming the current access type, is no change to either.
@@ -119,8 +122,10 @@ def test_network_access_and_subnet_removal_wait_for_the_apps_to_go(sagemaker, pr
         AppNetworkAccessType="PublicInternetOnly",
     )
     sagemaker.delete_app(**key)
-    sagemaker.describe_app(**key)  # Deleting, shown once
-    sagemaker.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", SubnetIds=["subnet-0fedcba9876543210"])
+    wait_for_status(lambda: sagemaker.describe_app(**key), "Deleted")
+    sagemaker.update_domain(
+        DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId=VPC_ID, SubnetIds=["subnet-0fedcba9876543210"]
+    )
 
 
 def test_domain_tags_by_arn(sagemaker):
@@ -179,3 +184,23 @@ def test_errors_use_the_aws_json_1_1_error_shape(endpoint):
         body = json.load(error)
     assert body["__type"] == "ResourceNotFound"
     assert "d-000000000000" in body["Message"]
+
+
+def test_update_to_vpc_only_needs_the_vpc_and_its_subnets(sagemaker, iam_domain):
+    # UpdateDomain's VpcId is "required when the AppNetworkAccessType is set to VpcOnly"; AWS answers
+    # "VpcId and Subnet IDs are required for updating domains to VpcOnly mode" without them.
+    for missing in ({"SubnetIds": ["subnet-0123456789abcdef0"]}, {"VpcId": VPC_ID}, {}):
+        with aws_error("ValidationException") as error:
+            sagemaker.update_domain(DomainId=iam_domain, AppNetworkAccessType="VpcOnly", **missing)
+        assert "VpcId and Subnet IDs are required" in str(error.value)
+    with aws_error("ValidationException"):  # the VPC cannot change
+        sagemaker.update_domain(
+            DomainId=iam_domain,
+            AppNetworkAccessType="VpcOnly",
+            VpcId="vpc-0fedcba9876543210",
+            SubnetIds=["subnet-0123456789abcdef0"],
+        )
+    sagemaker.update_domain(
+        DomainId=iam_domain, AppNetworkAccessType="VpcOnly", VpcId=VPC_ID, SubnetIds=["subnet-0123456789abcdef0"]
+    )
+    assert sagemaker.describe_domain(DomainId=iam_domain)["AppNetworkAccessType"] == "VpcOnly"

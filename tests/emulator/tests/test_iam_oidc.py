@@ -51,3 +51,21 @@ def test_a_provider_holds_at_most_100_client_ids(provider):
     with aws_error("LimitExceeded"):
         iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="one-too-many")
     assert len(client_ids(iam, arn)) == 100
+
+
+def test_list_policy_versions_leaves_out_the_documents(client):
+    # PolicyVersion.Document "is not included in the response to the ListPolicyVersions ... operations".
+    iam = client("iam")
+    arn = iam.create_policy(
+        PolicyName="versions-without-documents",
+        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+    )["Policy"]["Arn"]
+    iam.create_policy_version(
+        PolicyArn=arn,
+        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}',
+        SetAsDefault=True,
+    )
+    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert sorted((v["VersionId"], v["IsDefaultVersion"]) for v in versions) == [("v1", False), ("v2", True)]
+    assert all("Document" not in v for v in versions)
+    assert "Document" in iam.get_policy_version(PolicyArn=arn, VersionId="v2")["PolicyVersion"]

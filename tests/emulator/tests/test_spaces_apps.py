@@ -2,7 +2,7 @@
 domains: an app goes before its space or user profile, a space before its owner, and user
 profiles and spaces before their domain (ResourceInUse otherwise)."""
 
-from helpers import ACCOUNT_ID, REGION, aws_error, wait_until_gone
+from helpers import ACCOUNT_ID, REGION, aws_error, wait_for_status, wait_until_gone
 
 
 def private_space(sagemaker, domain_id, owner, name="notebooks"):
@@ -107,7 +107,7 @@ def test_deleted_app_stays_listed_as_deleted(sagemaker, profile):
     sagemaker.create_app(**key)
     sagemaker.delete_app(**key)
     assert sagemaker.describe_app(**key)["Status"] == "Deleting"
-    assert sagemaker.describe_app(**key)["Status"] == "Deleted"
+    wait_for_status(lambda: sagemaker.describe_app(**key), "Deleted")
     assert [a["Status"] for a in sagemaker.list_apps(DomainIdEquals=domain_id)["Apps"]] == ["Deleted"]
     sagemaker.create_app(**key)  # the name can be used again
     assert sagemaker.describe_app(**key)["Status"] in ("Pending", "InService")
@@ -121,8 +121,9 @@ def test_space_cannot_be_deleted_while_it_has_apps(sagemaker, profile):
     with aws_error("ResourceInUse"):
         sagemaker.delete_space(DomainId=domain_id, SpaceName="notebooks")
     sagemaker.delete_app(**key)
-    sagemaker.describe_app(**key)  # Deleting, shown once
-    assert sagemaker.describe_app(**key)["Status"] == "Deleted"
+    with aws_error("ResourceInUse"):  # the app is still Deleting
+        sagemaker.delete_space(DomainId=domain_id, SpaceName="notebooks")
+    wait_for_status(lambda: sagemaker.describe_app(**key), "Deleted")
     sagemaker.delete_space(DomainId=domain_id, SpaceName="notebooks")
     wait_until_gone(lambda: sagemaker.describe_space(DomainId=domain_id, SpaceName="notebooks"))
 
@@ -135,7 +136,7 @@ def test_user_profile_cannot_be_deleted_while_it_has_apps_or_spaces(sagemaker, p
     with aws_error("ResourceInUse"):
         sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName=owner)
     sagemaker.delete_app(**key)
-    sagemaker.describe_app(**key)
+    wait_for_status(lambda: sagemaker.describe_app(**key), "Deleted")
     with aws_error("ResourceInUse"):  # the space is still there
         sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName=owner)
     sagemaker.delete_space(DomainId=domain_id, SpaceName="notebooks")

@@ -121,7 +121,7 @@ pub struct ActualSpace {
     pub owner: Option<String>,
 }
 
-/// An app that is not deleted.
+/// An app that is not deleted (it may be being deleted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActualApp {
     /// The domain name.
@@ -134,6 +134,8 @@ pub struct ActualApp {
     pub app_type: String,
     /// The app name.
     pub name: String,
+    /// True while it is being deleted.
+    pub deleting: bool,
 }
 
 /// The admin permission set as Identity Center has it.
@@ -168,6 +170,9 @@ pub struct Actual {
     pub apps: Vec<ActualApp>,
     /// Group ids assigned to each SSO domain's application, by domain name.
     pub app_assignments: BTreeMap<String, BTreeSet<String>>,
+    /// User ids assigned one by one to each SSO domain's application, by
+    /// domain name (the deployment assigns groups only).
+    pub app_user_assignments: BTreeMap<String, BTreeSet<String>>,
     /// The admin permission set, when it exists.
     pub permission_set: Option<ActualPermissionSet>,
 }
@@ -209,12 +214,13 @@ impl Actual {
             spaces: Vec::new(),
             apps: Vec::new(),
             app_assignments: BTreeMap::new(),
+            app_user_assignments: BTreeMap::new(),
             permission_set: None,
         };
         actual.domains = read_domains(config, desired).await?;
         actual.read_profiles(config, desired).await?;
         actual.read_spaces_and_apps(config).await?;
-        actual.app_assignments = read_app_assignments(config, &actual.domains).await?;
+        (actual.app_assignments, actual.app_user_assignments) = read_app_assignments(config, &actual.domains).await?;
         if let Some(admin) = &desired.admin {
             actual.permission_set = read_permission_set(
                 config,
@@ -360,10 +366,8 @@ impl Actual {
             let Some(domain) = app.domain_id().and_then(|id| self.domain_name_of(id)) else {
                 continue;
             };
-            if app
-                .status()
-                .is_some_and(|s| matches!(s.as_str(), "Deleted" | "Deleting" | "Failed"))
-            {
+            // A Deleting app is kept: its owner cannot be deleted until it is gone.
+            if app.status().is_some_and(|s| matches!(s.as_str(), "Deleted" | "Failed")) {
                 continue;
             }
             self.apps.push(ActualApp {
@@ -372,6 +376,7 @@ impl Actual {
                 space: app.space_name().map(str::to_owned),
                 app_type: app.app_type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
                 name: app.app_name().unwrap_or_default().to_owned(),
+                deleting: app.status().is_some_and(|s| s.as_str() == "Deleting"),
             });
         }
         Ok(())
@@ -614,13 +619,14 @@ pub(crate) async fn list_tags(
     Ok(tags)
 }
 
-/// Group ids assigned to each SSO domain's application.
+/// Group ids and user ids assigned to each SSO domain's application.
 async fn read_app_assignments(
     config: &SdkConfig,
     domains: &BTreeMap<String, ActualDomain>,
-) -> Result<BTreeMap<String, BTreeSet<String>>, Error> {
+) -> Result<(BTreeMap<String, BTreeSet<String>>, BTreeMap<String, BTreeSet<String>>), Error> {
     let client = aws_sdk_ssoadmin::Client::new(config);
     let mut out = BTreeMap::new();
+    let mut users_out = BTreeMap::new();
     for (name, domain) in domains {
         let Some(application) = &domain.sso_application_arn else {
             continue;
@@ -633,15 +639,19 @@ async fn read_app_assignments(
             .items()
             .send();
         let mut groups = BTreeSet::new();
+        let mut users = BTreeSet::new();
         while let Some(assignment) = pages.next().await {
             let assignment = assignment.map_err(aws("sso:ListApplicationAssignments", format!("domain {name}")))?;
-            if assignment.principal_type().as_str() == "GROUP" {
-                groups.insert(assignment.principal_id().to_owned());
-            }
+            let id = assignment.principal_id().to_owned();
+            match assignment.principal_type().as_str() {
+                "GROUP" => groups.insert(id),
+                _ => users.insert(id),
+            };
         }
         out.insert(name.clone(), groups);
+        users_out.insert(name.clone(), users);
     }
-    Ok(out)
+    Ok((out, users_out))
 }
 
 /// The permission set of that name, if it exists; an error if it exists but is not the deployment's.

@@ -10,7 +10,9 @@ use aws_sdk_sagemaker::types::{
     AppInstanceType, AppNetworkAccessType as SmAccess, AppType, AuthMode as SmAuth, JupyterLabAppSettings,
     ResourceSpec, RetentionPolicy, RetentionType, Tag, UserSettings,
 };
-use aws_sdk_ssoadmin::types::{PrincipalType, ProvisionTargetType, TargetType};
+use aws_sdk_ssoadmin::types::{
+    AccountAssignmentOperationStatus, PrincipalType, ProvisionTargetType, StatusValues, TargetType,
+};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use studio_fed_federation::aws::ensure_role;
@@ -21,6 +23,7 @@ use super::change::{Action, PlannedChange, Resource, Step};
 use super::desired::{DesiredDomain, owns};
 use super::plan::Plan;
 use super::progress::{Progress, ProgressMode};
+use super::retry::Retry;
 use super::wait::{Backoff, Poll};
 use super::{Error, aws_context};
 use crate::deployment::{AppNetworkAccessType, AuthMode};
@@ -30,8 +33,10 @@ use crate::deployment::{AppNetworkAccessType, AuthMode};
 pub struct ApplyOptions {
     /// Changes of one step run at most this many at a time (default 8).
     pub concurrency: usize,
-    /// How to wait for resources to settle.
+    /// How to wait for resources and Identity Center requests to settle.
     pub backoff: Backoff,
+    /// How to retry calls that fail for a passing reason (conflicts, throttling, IAM propagation).
+    pub retry: Retry,
     /// Delete the home EFS volume of deleted domains (default: retain it).
     pub delete_efs: bool,
     /// How to show progress.
@@ -43,6 +48,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             concurrency: 8,
             backoff: Backoff::default(),
+            retry: Retry::default(),
             delete_efs: false,
             progress: ProgressMode::Auto,
         }
@@ -219,7 +225,10 @@ impl Context<'_> {
                     Action::Delete,
                 ) => self.delete_app(domain, owner, app_type, name).await,
                 (Resource::ApplicationAssignment { domain, group }, Action::Create) => {
-                    self.assign_application(domain, group).await
+                    self.assign_application(domain, group, true).await
+                }
+                (Resource::ApplicationAssignment { domain, group }, Action::Delete) => {
+                    self.assign_application(domain, group, false).await
                 }
                 (Resource::PermissionSet { .. }, Action::Delete) => self.delete_permission_set().await,
                 (Resource::PermissionSet { .. }, _) => self.ensure_permission_set().await,
@@ -403,21 +412,28 @@ impl Context<'_> {
     async fn create_domain(&self, name: &str) -> Result<(), Error> {
         let want = self.desired_domain(name)?;
         let resource = format!("domain {name}");
+        // Retried while its new execution role propagates through IAM.
         let created = self
-            .sm
-            .create_domain()
-            .domain_name(name)
-            .auth_mode(match want.auth_mode {
-                AuthMode::Sso => SmAuth::Sso,
-                AuthMode::Iam => SmAuth::Iam,
+            .options
+            .retry
+            .run(&resource, || async {
+                self.sm
+                    .create_domain()
+                    .domain_name(name)
+                    .auth_mode(match want.auth_mode {
+                        AuthMode::Sso => SmAuth::Sso,
+                        AuthMode::Iam => SmAuth::Iam,
+                    })
+                    .default_user_settings(Self::user_settings(want))
+                    .set_subnet_ids(Some(want.subnets.clone()))
+                    .set_vpc_id(want.vpc_id.clone())
+                    .app_network_access_type(Self::access(want))
+                    .set_kms_key_id(want.kms_key.clone())
+                    .set_tags(Some(sm_tags(&want.tags)))
+                    .send()
+                    .await
+                    .map_err(|e| aws_context("sagemaker:CreateDomain", &resource, e))
             })
-            .default_user_settings(Self::user_settings(want))
-            .set_subnet_ids(Some(want.subnets.clone()))
-            .set_vpc_id(want.vpc_id.clone())
-            .app_network_access_type(Self::access(want))
-            .set_kms_key_id(want.kms_key.clone())
-            .set_tags(Some(sm_tags(&want.tags)))
-            .send()
             .await;
         let id = match created {
             Ok(out) => out
@@ -426,8 +442,8 @@ impl Context<'_> {
                 .map(str::to_owned)
                 .ok_or_else(|| Error::Config(format!("CreateDomain for {resource} returned no ARN")))?,
             // A retry after a lost answer: the domain exists; find it.
-            Err(e) if code(&e) == Some("ResourceInUse") => self.find_domain(name).await?,
-            Err(e) => return Err(aws_context("sagemaker:CreateDomain", &resource, e)),
+            Err(e) if aws_code(&e) == Some("ResourceInUse") => self.find_domain(name).await?,
+            Err(e) => return Err(e),
         };
         let application = self.wait_domain(&id, name).await?;
         lock(&self.domains).insert(name.to_owned(), (id, application));
@@ -481,15 +497,23 @@ impl Context<'_> {
         let want = self.desired_domain(name)?;
         let (id, _) = self.domain_id(name)?;
         let resource = format!("domain {name}");
-        self.sm
-            .update_domain()
-            .domain_id(&id)
-            .default_user_settings(Self::user_settings(want))
-            .set_subnet_ids(Some(want.subnets.clone()))
-            .app_network_access_type(Self::access(want))
-            .send()
-            .await
-            .map_err(|e| aws_context("sagemaker:UpdateDomain", &resource, e))?;
+        // VpcOnly needs the VPC and its subnets in the same request ("VpcId and
+        // Subnet IDs are required for updating domains to VpcOnly mode").
+        self.options
+            .retry
+            .run(&resource, || async {
+                self.sm
+                    .update_domain()
+                    .domain_id(&id)
+                    .default_user_settings(Self::user_settings(want))
+                    .set_subnet_ids(Some(want.subnets.clone()))
+                    .set_vpc_id(want.vpc_id.clone())
+                    .app_network_access_type(Self::access(want))
+                    .send()
+                    .await
+                    .map_err(|e| aws_context("sagemaker:UpdateDomain", &resource, e))
+            })
+            .await?;
         let arn = self
             .plan
             .actual
@@ -525,17 +549,29 @@ impl Context<'_> {
         } else {
             RetentionType::Retain
         };
-        match self
-            .sm
-            .delete_domain()
-            .domain_id(&domain.id)
-            .retention_policy(RetentionPolicy::builder().home_efs_file_system(retention).build())
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if code(&e) == Some("ResourceNotFound") => return Ok(()),
-            Err(e) => return Err(aws_context("sagemaker:DeleteDomain", &resource, e)),
+        let deleted = self
+            .options
+            .retry
+            .run_delete(&resource, || async {
+                accepted(
+                    self.sm
+                        .delete_domain()
+                        .domain_id(&domain.id)
+                        .retention_policy(
+                            RetentionPolicy::builder()
+                                .home_efs_file_system(retention.clone())
+                                .build(),
+                        )
+                        .send()
+                        .await,
+                    "ResourceNotFound",
+                    "sagemaker:DeleteDomain",
+                    &resource,
+                )
+            })
+            .await?;
+        if !deleted {
+            return Ok(());
         }
         self.wait_gone(&resource, || async {
             match self.sm.describe_domain().domain_id(&domain.id).send().await {
@@ -595,23 +631,28 @@ impl Context<'_> {
         let desired_domain = self.desired_domain(domain)?;
         let (id, _) = self.domain_id(domain)?;
         let resource = format!("user profile {domain}/{name}");
-        let mut request = self
-            .sm
-            .create_user_profile()
-            .domain_id(&id)
-            .user_profile_name(name)
-            .user_settings(UserSettings::builder().execution_role(&want.execution_role_arn).build())
-            .set_tags(Some(sm_tags(&want.tags)));
-        if desired_domain.auth_mode == AuthMode::Sso {
-            request = request
-                .single_sign_on_user_identifier("UserName")
-                .single_sign_on_user_value(&want.user_name);
-        }
-        match request.send().await {
-            Ok(_) => {}
-            Err(e) if code(&e) == Some("ResourceInUse") => {}
-            Err(e) => return Err(aws_context("sagemaker:CreateUserProfile", &resource, e)),
-        }
+        let sso = desired_domain.auth_mode == AuthMode::Sso;
+        // ResourceInUse: a retry after a lost answer; the profile exists.
+        self.options
+            .retry
+            .run(&resource, || async {
+                accepted(
+                    self.sm
+                        .create_user_profile()
+                        .domain_id(&id)
+                        .user_profile_name(name)
+                        .user_settings(UserSettings::builder().execution_role(&want.execution_role_arn).build())
+                        .set_tags(Some(sm_tags(&want.tags)))
+                        .set_single_sign_on_user_identifier(sso.then(|| "UserName".to_owned()))
+                        .set_single_sign_on_user_value(sso.then(|| want.user_name.clone()))
+                        .send()
+                        .await,
+                    "ResourceInUse",
+                    "sagemaker:CreateUserProfile",
+                    &resource,
+                )
+            })
+            .await?;
         self.wait_profile(&id, name, &resource).await
     }
 
@@ -625,14 +666,19 @@ impl Context<'_> {
         let (id, _) = self.domain_id(domain)?;
         let resource = format!("user profile {domain}/{name}");
         let out = self
-            .sm
-            .update_user_profile()
-            .domain_id(&id)
-            .user_profile_name(name)
-            .user_settings(UserSettings::builder().execution_role(&want.execution_role_arn).build())
-            .send()
-            .await
-            .map_err(|e| aws_context("sagemaker:UpdateUserProfile", &resource, e))?;
+            .options
+            .retry
+            .run(&resource, || async {
+                self.sm
+                    .update_user_profile()
+                    .domain_id(&id)
+                    .user_profile_name(name)
+                    .user_settings(UserSettings::builder().execution_role(&want.execution_role_arn).build())
+                    .send()
+                    .await
+                    .map_err(|e| aws_context("sagemaker:UpdateUserProfile", &resource, e))
+            })
+            .await?;
         if let Some(arn) = out.user_profile_arn() {
             self.sm
                 .add_tags()
@@ -690,17 +736,25 @@ impl Context<'_> {
                 .push(format!("{resource}: not tagged as the deployment's"));
             return Ok(());
         }
-        match self
-            .sm
-            .delete_user_profile()
-            .domain_id(&id)
-            .user_profile_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if code(&e) == Some("ResourceNotFound") => return Ok(()),
-            Err(e) => return Err(aws_context("sagemaker:DeleteUserProfile", &resource, e)),
+        let deleted = self
+            .options
+            .retry
+            .run_delete(&resource, || async {
+                accepted(
+                    self.sm
+                        .delete_user_profile()
+                        .domain_id(&id)
+                        .user_profile_name(name)
+                        .send()
+                        .await,
+                    "ResourceNotFound",
+                    "sagemaker:DeleteUserProfile",
+                    &resource,
+                )
+            })
+            .await?;
+        if !deleted {
+            return Ok(());
         }
         self.wait_gone(&resource, || async {
             match self
@@ -722,10 +776,20 @@ impl Context<'_> {
     async fn delete_space(&self, domain: &str, name: &str) -> Result<(), Error> {
         let (id, _) = self.domain_id(domain)?;
         let resource = format!("space {domain}/{name}");
-        match self.sm.delete_space().domain_id(&id).space_name(name).send().await {
-            Ok(_) => {}
-            Err(e) if code(&e) == Some("ResourceNotFound") => return Ok(()),
-            Err(e) => return Err(aws_context("sagemaker:DeleteSpace", &resource, e)),
+        let deleted = self
+            .options
+            .retry
+            .run_delete(&resource, || async {
+                accepted(
+                    self.sm.delete_space().domain_id(&id).space_name(name).send().await,
+                    "ResourceNotFound",
+                    "sagemaker:DeleteSpace",
+                    &resource,
+                )
+            })
+            .await?;
+        if !deleted {
+            return Ok(());
         }
         self.wait_gone(&resource, || async {
             match self.sm.describe_space().domain_id(&id).space_name(name).send().await {
@@ -745,25 +809,42 @@ impl Context<'_> {
             .actual
             .apps
             .iter()
-            .find(|a| a.domain == domain && a.name == name && a.app_type == app_type)
+            .find(|a| {
+                a.domain == domain
+                    && a.name == name
+                    && a.app_type == app_type
+                    && a.profile.as_deref().or(a.space.as_deref()) == Some(owner)
+            })
             .cloned();
+        let deleting = app.as_ref().is_some_and(|a| a.deleting);
         let (profile, space) = app
             .map(|a| (a.profile, a.space))
             .unwrap_or((Some(owner.to_owned()), None));
-        let delete = self
-            .sm
-            .delete_app()
-            .domain_id(&id)
-            .set_user_profile_name(profile.clone())
-            .set_space_name(space.clone())
-            .app_type(AppType::from(app_type))
-            .app_name(name)
-            .send()
-            .await;
-        match delete {
-            Ok(_) => {}
-            Err(e) if code(&e) == Some("ResourceNotFound") => return Ok(()),
-            Err(e) => return Err(aws_context("sagemaker:DeleteApp", &resource, e)),
+        // An app already being deleted (say by an interrupted destroy) is only waited for.
+        if !deleting {
+            let delete = self
+                .options
+                .retry
+                .run(&resource, || async {
+                    accepted(
+                        self.sm
+                            .delete_app()
+                            .domain_id(&id)
+                            .set_user_profile_name(profile.clone())
+                            .set_space_name(space.clone())
+                            .app_type(AppType::from(app_type))
+                            .app_name(name)
+                            .send()
+                            .await,
+                        "ResourceNotFound",
+                        "sagemaker:DeleteApp",
+                        &resource,
+                    )
+                })
+                .await?;
+            if !delete {
+                return Ok(());
+            }
         }
         self.wait_gone(&resource, || async {
             let out = self
@@ -844,17 +925,20 @@ impl Context<'_> {
 
     // ----- Identity Center
 
+    /// The identity store id of `group`: a deployment group's display name, or
+    /// the id itself for a group plan found assigned but does not know by name.
     fn group_id(&self, group: &str) -> Result<String, Error> {
-        self.plan
-            .actual
-            .directory
-            .groups
-            .get(group)
-            .cloned()
-            .ok_or_else(|| Error::Config(format!("group {group:?} is not in the identity store")))
+        if let Some(id) = self.plan.actual.directory.groups.get(group) {
+            return Ok(id.clone());
+        }
+        if self.plan.actual.app_assignments.values().any(|ids| ids.contains(group)) {
+            return Ok(group.to_owned());
+        }
+        Err(Error::Config(format!("group {group:?} is not in the identity store")))
     }
 
-    async fn assign_application(&self, domain: &str, group: &str) -> Result<(), Error> {
+    /// Assigns `group` to the application of `domain`, or removes the assignment.
+    async fn assign_application(&self, domain: &str, group: &str, create: bool) -> Result<(), Error> {
         let (_, application) = self.domain_id(domain)?;
         let application = application.ok_or_else(|| {
             Error::Config(format!(
@@ -862,19 +946,41 @@ impl Context<'_> {
             ))
         })?;
         let resource = format!("application of domain {domain}");
-        match self
-            .sso
-            .create_application_assignment()
-            .application_arn(&application)
-            .principal_id(self.group_id(group)?)
-            .principal_type(PrincipalType::Group)
-            .send()
+        let principal = self.group_id(group)?;
+        self.options
+            .retry
+            .run(&resource, || async {
+                let answer = if create {
+                    // ConflictException: already assigned.
+                    accepted(
+                        self.sso
+                            .create_application_assignment()
+                            .application_arn(&application)
+                            .principal_id(&principal)
+                            .principal_type(PrincipalType::Group)
+                            .send()
+                            .await,
+                        "ConflictException",
+                        "sso:CreateApplicationAssignment",
+                        &resource,
+                    )
+                } else {
+                    accepted(
+                        self.sso
+                            .delete_application_assignment()
+                            .application_arn(&application)
+                            .principal_id(&principal)
+                            .principal_type(PrincipalType::Group)
+                            .send()
+                            .await,
+                        "ResourceNotFoundException",
+                        "sso:DeleteApplicationAssignment",
+                        &resource,
+                    )
+                };
+                answer.map(|_| ())
+            })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("ConflictException") => Ok(()),
-            Err(e) => Err(aws_context("sso:CreateApplicationAssignment", &resource, e)),
-        }
     }
 
     fn instance_arn(&self) -> &str {
@@ -886,56 +992,80 @@ impl Context<'_> {
             return Ok(());
         };
         let resource = format!("permission set {}", admin.permission_set_name);
+        let retry = &self.options.retry;
         let existing = lock(&self.permission_set).clone();
         let arn = match existing {
             Some(arn) => {
-                self.sso
-                    .update_permission_set()
-                    .instance_arn(self.instance_arn())
-                    .permission_set_arn(&arn)
-                    .description(&admin.description)
-                    .session_duration(&admin.session_duration)
-                    .send()
-                    .await
-                    .map_err(|e| aws_context("sso:UpdatePermissionSet", &resource, e))?;
+                retry
+                    .run(&resource, || async {
+                        self.sso
+                            .update_permission_set()
+                            .instance_arn(self.instance_arn())
+                            .permission_set_arn(&arn)
+                            .description(&admin.description)
+                            .session_duration(&admin.session_duration)
+                            .send()
+                            .await
+                            .map_err(|e| aws_context("sso:UpdatePermissionSet", &resource, e))
+                    })
+                    .await?;
                 arn
             }
             None => {
-                let out = self
-                    .sso
-                    .create_permission_set()
-                    .instance_arn(self.instance_arn())
-                    .name(&admin.permission_set_name)
-                    .description(&admin.description)
-                    .session_duration(&admin.session_duration)
-                    .send()
-                    .await
-                    .map_err(|e| aws_context("sso:CreatePermissionSet", &resource, e))?;
+                let out = retry
+                    .run(&resource, || async {
+                        self.sso
+                            .create_permission_set()
+                            .instance_arn(self.instance_arn())
+                            .name(&admin.permission_set_name)
+                            .description(&admin.description)
+                            .session_duration(&admin.session_duration)
+                            .send()
+                            .await
+                            .map_err(|e| aws_context("sso:CreatePermissionSet", &resource, e))
+                    })
+                    .await?;
                 out.permission_set()
                     .and_then(|p| p.permission_set_arn())
                     .map(str::to_owned)
                     .ok_or_else(|| Error::Config(format!("CreatePermissionSet for {resource} returned no ARN")))?
             }
         };
-        self.sso
-            .put_inline_policy_to_permission_set()
-            .instance_arn(self.instance_arn())
-            .permission_set_arn(&arn)
-            .inline_policy(admin.inline_policy.to_json())
-            .send()
-            .await
-            .map_err(|e| aws_context("sso:PutInlinePolicyToPermissionSet", &resource, e))?;
+        *lock(&self.permission_set) = Some(arn.clone());
+        retry
+            .run(&resource, || async {
+                self.sso
+                    .put_inline_policy_to_permission_set()
+                    .instance_arn(self.instance_arn())
+                    .permission_set_arn(&arn)
+                    .inline_policy(admin.inline_policy.to_json())
+                    .send()
+                    .await
+                    .map_err(|e| aws_context("sso:PutInlinePolicyToPermissionSet", &resource, e))
+            })
+            .await?;
         if self.plan.actual.permission_set.is_some() {
-            self.sso
-                .provision_permission_set()
-                .instance_arn(self.instance_arn())
-                .permission_set_arn(&arn)
-                .target_type(ProvisionTargetType::AllProvisionedAccounts)
-                .send()
-                .await
-                .map_err(|e| aws_context("sso:ProvisionPermissionSet", &resource, e))?;
+            let out = retry
+                .run(&resource, || async {
+                    self.sso
+                        .provision_permission_set()
+                        .instance_arn(self.instance_arn())
+                        .permission_set_arn(&arn)
+                        .target_type(ProvisionTargetType::AllProvisionedAccounts)
+                        .send()
+                        .await
+                        .map_err(|e| aws_context("sso:ProvisionPermissionSet", &resource, e))
+                })
+                .await?;
+            let request = out
+                .permission_set_provisioning_status()
+                .and_then(|s| s.request_id())
+                .ok_or_else(|| {
+                    Error::Config(format!("ProvisionPermissionSet for {resource} returned no request id"))
+                })?;
+            self.wait_request(&resource, IdentityCenterRequest::Provisioning(request))
+                .await?;
         }
-        *lock(&self.permission_set) = Some(arn);
         Ok(())
     }
 
@@ -946,37 +1076,103 @@ impl Context<'_> {
         let resource = format!("account assignment of group {group}");
         let principal = self.group_id(group)?;
         let account = &self.plan.desired.account;
-        let result = if create {
-            self.sso
-                .create_account_assignment()
-                .instance_arn(self.instance_arn())
-                .target_id(account)
-                .target_type(TargetType::AwsAccount)
-                .permission_set_arn(&arn)
-                .principal_type(PrincipalType::Group)
-                .principal_id(principal)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_context("sso:CreateAccountAssignment", &resource, e))
-        } else {
-            self.sso
-                .delete_account_assignment()
-                .instance_arn(self.instance_arn())
-                .target_id(account)
-                .target_type(TargetType::AwsAccount)
-                .permission_set_arn(&arn)
-                .principal_type(PrincipalType::Group)
-                .principal_id(principal)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_context("sso:DeleteAccountAssignment", &resource, e))
-        };
-        match result {
-            Err(Error::Aws(e)) if e.code() == Some("ConflictException") => Ok(()),
-            other => other,
+        let request = self
+            .options
+            .retry
+            .run(&resource, || async {
+                if create {
+                    self.sso
+                        .create_account_assignment()
+                        .instance_arn(self.instance_arn())
+                        .target_id(account)
+                        .target_type(TargetType::AwsAccount)
+                        .permission_set_arn(&arn)
+                        .principal_type(PrincipalType::Group)
+                        .principal_id(&principal)
+                        .send()
+                        .await
+                        .map(|out| {
+                            out.account_assignment_creation_status()
+                                .and_then(|s| s.request_id())
+                                .map(|id| IdentityCenterRequest::Creation(id.to_owned()))
+                        })
+                        .map_err(|e| aws_context("sso:CreateAccountAssignment", &resource, e))
+                } else {
+                    match self
+                        .sso
+                        .delete_account_assignment()
+                        .instance_arn(self.instance_arn())
+                        .target_id(account)
+                        .target_type(TargetType::AwsAccount)
+                        .permission_set_arn(&arn)
+                        .principal_type(PrincipalType::Group)
+                        .principal_id(&principal)
+                        .send()
+                        .await
+                    {
+                        Ok(out) => Ok(out
+                            .account_assignment_deletion_status()
+                            .and_then(|s| s.request_id())
+                            .map(|id| IdentityCenterRequest::Deletion(id.to_owned()))),
+                        // Already gone.
+                        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(None),
+                        Err(e) => Err(aws_context("sso:DeleteAccountAssignment", &resource, e)),
+                    }
+                }
+            })
+            .await?;
+        match request {
+            Some(request) => self.wait_request(&resource, request.as_ref()).await,
+            None if create => Err(Error::Config(format!(
+                "CreateAccountAssignment for {resource} returned no request id"
+            ))),
+            None => Ok(()),
         }
+    }
+
+    /// Waits for an asynchronous Identity Center request to succeed; its
+    /// `FAILED` status is [`Error::Failed`] with AWS's `FailureReason`.
+    async fn wait_request(&self, resource: &str, request: IdentityCenterRequest<&str>) -> Result<(), Error> {
+        self.options
+            .backoff
+            .wait(resource, "SUCCEEDED", || async {
+                let instance = self.instance_arn();
+                Ok(match request {
+                    IdentityCenterRequest::Creation(id) => assignment_poll(
+                        self.sso
+                            .describe_account_assignment_creation_status()
+                            .instance_arn(instance)
+                            .account_assignment_creation_request_id(id)
+                            .send()
+                            .await
+                            .map_err(|e| aws_context("sso:DescribeAccountAssignmentCreationStatus", resource, e))?
+                            .account_assignment_creation_status(),
+                    ),
+                    IdentityCenterRequest::Deletion(id) => assignment_poll(
+                        self.sso
+                            .describe_account_assignment_deletion_status()
+                            .instance_arn(instance)
+                            .account_assignment_deletion_request_id(id)
+                            .send()
+                            .await
+                            .map_err(|e| aws_context("sso:DescribeAccountAssignmentDeletionStatus", resource, e))?
+                            .account_assignment_deletion_status(),
+                    ),
+                    IdentityCenterRequest::Provisioning(id) => {
+                        let out = self
+                            .sso
+                            .describe_permission_set_provisioning_status()
+                            .instance_arn(instance)
+                            .provision_permission_set_request_id(id)
+                            .send()
+                            .await
+                            .map_err(|e| aws_context("sso:DescribePermissionSetProvisioningStatus", resource, e))?;
+                        let status = out.permission_set_provisioning_status();
+                        request_poll(status.and_then(|s| s.status()), status.and_then(|s| s.failure_reason()))
+                    }
+                })
+            })
+            .await
     }
 
     async fn delete_permission_set(&self) -> Result<(), Error> {
@@ -984,19 +1180,84 @@ impl Context<'_> {
             return Ok(());
         };
         let resource = "the admin permission set";
-        match self
-            .sso
-            .delete_permission_set()
-            .instance_arn(self.instance_arn())
-            .permission_set_arn(&arn)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if code(&e) == Some("ResourceNotFoundException") => {}
-            Err(e) => return Err(aws_context("sso:DeletePermissionSet", resource, e)),
-        }
+        self.options
+            .retry
+            .run(resource, || async {
+                accepted(
+                    self.sso
+                        .delete_permission_set()
+                        .instance_arn(self.instance_arn())
+                        .permission_set_arn(&arn)
+                        .send()
+                        .await,
+                    "ResourceNotFoundException",
+                    "sso:DeletePermissionSet",
+                    resource,
+                )
+            })
+            .await?;
         *lock(&self.permission_set) = None;
         Ok(())
+    }
+}
+
+/// An asynchronous Identity Center request, by its request id.
+#[derive(Debug, Clone, Copy)]
+enum IdentityCenterRequest<S> {
+    /// CreateAccountAssignment.
+    Creation(S),
+    /// DeleteAccountAssignment.
+    Deletion(S),
+    /// ProvisionPermissionSet.
+    Provisioning(S),
+}
+
+impl IdentityCenterRequest<String> {
+    fn as_ref(&self) -> IdentityCenterRequest<&str> {
+        match self {
+            IdentityCenterRequest::Creation(id) => IdentityCenterRequest::Creation(id),
+            IdentityCenterRequest::Deletion(id) => IdentityCenterRequest::Deletion(id),
+            IdentityCenterRequest::Provisioning(id) => IdentityCenterRequest::Provisioning(id),
+        }
+    }
+}
+
+/// A write's answer: `true` when accepted, `false` when AWS answered
+/// `done_code`, saying it was done already (e.g. `ResourceNotFound` for a delete).
+fn accepted<O, E>(
+    answer: Result<O, aws_sdk_sagemaker::error::SdkError<E, aws_sdk_sagemaker::config::http::HttpResponse>>,
+    done_code: &str,
+    action: &'static str,
+    resource: &str,
+) -> Result<bool, Error>
+where
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match answer {
+        Ok(_) => Ok(true),
+        Err(e) if code(&e) == Some(done_code) => Ok(false),
+        Err(e) => Err(aws_context(action, resource, e)),
+    }
+}
+
+/// What an Identity Center request status says: done, failed with AWS's reason, or still moving.
+fn request_poll(status: Option<&StatusValues>, reason: Option<&str>) -> Poll {
+    match status {
+        Some(StatusValues::Succeeded) => Poll::Done,
+        Some(StatusValues::Failed) => Poll::Failed(reason.unwrap_or("no reason given").to_owned()),
+        other => Poll::Pending(other.map_or("unknown", |s| s.as_str()).to_owned()),
+    }
+}
+
+/// [`request_poll`] of an account assignment's creation or deletion status.
+fn assignment_poll(status: Option<&AccountAssignmentOperationStatus>) -> Poll {
+    request_poll(status.and_then(|s| s.status()), status.and_then(|s| s.failure_reason()))
+}
+
+/// The AWS error code of an apply error, if it has one.
+fn aws_code(err: &Error) -> Option<&str> {
+    match err {
+        Error::Aws(e) => e.code(),
+        _ => None,
     }
 }

@@ -8,9 +8,11 @@
 //! - [`Plan`]: typed, ordered changes ([`PlannedChange`]: create, update with
 //!   a field diff, or delete of one [`Resource`]), plus blockers and warnings;
 //! - [`apply`]: the changes in dependency order, step by step ([`Step`]),
-//!   each step with bounded concurrency, waiting for SageMaker resources to
-//!   settle with bounded exponential backoff. Re-running plan and apply after
-//!   a failure converges.
+//!   each step with bounded concurrency, waiting for SageMaker resources and
+//!   Identity Center requests to settle with bounded exponential backoff
+//!   ([`Backoff`]), and retrying calls that fail for a passing reason
+//!   (conflicts, throttling, IAM propagation) with bounded backoff and jitter
+//!   ([`Retry`]). Re-running plan and apply after a failure converges.
 //!
 //! Everything created is tagged [`TAG_DEPLOYMENT`](crate::deployment::TAG_DEPLOYMENT)
 //! (the permission set is marked in its description), and nothing is deleted
@@ -22,6 +24,7 @@ pub mod change;
 pub mod desired;
 mod plan;
 mod progress;
+mod retry;
 mod wait;
 
 use aws_sdk_sagemaker::config::http::HttpResponse;
@@ -33,6 +36,7 @@ pub use change::{Action, PlannedChange, Resource, Step};
 pub use desired::{Desired, DesiredAdmin, DesiredDomain, DesiredProfile, DesiredRole};
 pub use plan::{Plan, plan, plan_destroy};
 pub use progress::ProgressMode;
+pub use retry::Retry;
 pub use wait::Backoff;
 
 use crate::deployment::DeploymentError;

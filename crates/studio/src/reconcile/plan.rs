@@ -639,10 +639,60 @@ fn plan_profiles(plan: &mut Plan) {
     }
 }
 
+/// Assignments of the teams' groups to their SSO domains' applications; the
+/// deployment's domains' other group assignments are removed, and user-level
+/// assignments (which the deployment never makes) are reported, not touched.
 fn plan_assignments(plan: &mut Plan) {
     let desired = plan.desired.domains.clone();
+    let names: BTreeMap<String, String> = plan
+        .actual
+        .directory
+        .groups
+        .iter()
+        .map(|(name, id)| (id.clone(), name.clone()))
+        .collect();
     for want in desired.iter().filter(|d| d.auth_mode == AuthMode::Sso) {
-        let Some(group_id) = plan.actual.directory.groups.get(&want.group) else {
+        let owned = plan
+            .actual
+            .domains
+            .get(&want.name)
+            .is_some_and(|d| owns(&d.tags, &plan.deployment));
+        let wanted_id = plan.actual.directory.groups.get(&want.group).cloned();
+        let stale: Vec<String> = plan
+            .actual
+            .app_assignments
+            .get(&want.name)
+            .into_iter()
+            .flatten()
+            .filter(|id| owned && Some(*id) != wanted_id.as_ref())
+            .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
+            .collect();
+        for group in stale {
+            plan.push(
+                Step::Assignments,
+                Resource::ApplicationAssignment {
+                    domain: want.name.clone(),
+                    group,
+                },
+                Action::Delete,
+            );
+        }
+        let users: Vec<String> = plan
+            .actual
+            .app_user_assignments
+            .get(&want.name)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        for user in users {
+            plan.warnings.push(format!(
+                "user {user} is assigned to the application of domain {} by hand, not through team group {:?}: \
+                 left alone; remove that assignment in Identity Center if it is not wanted",
+                want.name, want.group
+            ));
+        }
+        let Some(group_id) = wanted_id.as_ref() else {
             continue;
         };
         let assigned = plan

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::Error;
+use super::retry::passing_reason;
 
 /// How apply polls a resource until it settles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,8 @@ pub(crate) enum Poll {
 }
 
 impl Backoff {
-    /// Polls `check` until it is done, failed or the timeout passes.
+    /// Polls `check` until it is done, failed or the timeout passes. A poll
+    /// that fails for a passing reason (throttling, say) counts as still pending.
     pub(crate) async fn wait<F, Fut>(&self, resource: &str, wanted: &str, mut check: F) -> Result<(), Error>
     where
         F: FnMut() -> Fut,
@@ -47,7 +49,14 @@ impl Backoff {
         let start = Instant::now();
         let mut pause = self.initial;
         loop {
-            match check().await? {
+            let seen = match check().await {
+                Ok(seen) => seen,
+                Err(err) => match passing_reason(&err) {
+                    Some(reason) => Poll::Pending(format!("unknown ({reason})")),
+                    None => return Err(err),
+                },
+            };
+            match seen {
                 Poll::Done => return Ok(()),
                 Poll::Failed(reason) => {
                     return Err(Error::Failed {

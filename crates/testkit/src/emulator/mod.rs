@@ -11,12 +11,14 @@
 //! # Ok(()) }
 //! ```
 
+mod delays;
 mod process;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use serde::Deserialize;
 
+pub use delays::Delays;
 use process::ServerProcess;
 
 use crate::venv::{Layout, Spec};
@@ -88,6 +90,7 @@ impl PythonEnvironment {
 pub struct EmulatorBuilder {
     region: String,
     port: u16,
+    delays: Option<Delays>,
 }
 
 impl EmulatorBuilder {
@@ -103,6 +106,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How slow the emulator's asynchronous behaviours are (default: the
+    /// emulator's short delays); see [`Delays`].
+    pub fn delays(mut self, delays: Delays) -> Self {
+        self.delays = Some(delays);
+        self
+    }
+
     /// Installs the emulator's Python environment if needed (once, under
     /// `target/`), starts the server and waits until it is ready.
     pub async fn start(self) -> Result<Emulator, Error> {
@@ -115,12 +125,16 @@ impl EmulatorBuilder {
         .map_err(|e| Error::Start(format!("the start-up task failed: {e}")))??;
         let sdk_config = sdk_config(&server.endpoint, &self.region).await;
         tracing::debug!(endpoint = %server.endpoint, "local AWS emulator ready");
-        Ok(Emulator {
+        let emulator = Emulator {
             server,
             region: self.region,
             sdk_config,
             http: reqwest::Client::new(),
-        })
+        };
+        if let Some(delays) = &self.delays {
+            emulator.set_delays(delays).await?;
+        }
+        Ok(emulator)
     }
 }
 
@@ -146,6 +160,7 @@ impl Emulator {
         EmulatorBuilder {
             region: DEFAULT_REGION.to_owned(),
             port: 0,
+            delays: None,
         }
     }
 
@@ -169,6 +184,42 @@ impl Emulator {
     /// [`FaultProxy`](crate::proxy::FaultProxy) in front of this emulator.
     pub fn sdk_config_via(&self, endpoint_url: &str) -> SdkConfig {
         self.sdk_config.to_builder().endpoint_url(endpoint_url).build()
+    }
+
+    /// Changes how slow the emulator's asynchronous behaviours are from now
+    /// on; the delays left `None` keep their values.
+    pub async fn set_delays(&self, delays: &Delays) -> Result<(), Error> {
+        let response = self
+            .http
+            .post(format!("{}/_studio/delays", self.endpoint_url()))
+            .json(&delays.to_json())
+            .send()
+            .await
+            .map_err(|e| Error::Http(format!("setting the delays failed: {e}")))?;
+        if !response.status().is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(Error::Http(format!("the emulator refused the delays: {body}")));
+        }
+        Ok(())
+    }
+
+    /// Every domain's home EFS volume as the emulator records it (in use,
+    /// retained or deleted after DeleteDomain).
+    pub async fn efs_file_systems(&self) -> Result<Vec<EfsFileSystem>, Error> {
+        #[derive(Deserialize)]
+        struct Answer {
+            file_systems: Vec<EfsFileSystem>,
+        }
+        let answer: Answer = self
+            .http
+            .get(format!("{}/_studio/efs", self.endpoint_url()))
+            .send()
+            .await
+            .map_err(|e| Error::Http(format!("reading the EFS volumes failed: {e}")))?
+            .json()
+            .await
+            .map_err(|e| Error::Http(format!("the EFS answer is not the expected JSON: {e}")))?;
+        Ok(answer.file_systems)
     }
 
     /// Redeems a `CreatePresignedDomainUrl` URL the way a browser would open
@@ -195,6 +246,17 @@ impl Emulator {
             .await
             .map_err(|e| Error::Http(format!("redeem answer is not the expected JSON: {e}")))
     }
+}
+
+/// A domain's home EFS volume in the emulator.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EfsFileSystem {
+    /// `fs-` and 17 hex digits.
+    pub file_system_id: String,
+    /// The domain it is the home of.
+    pub domain_id: String,
+    /// `in-use`, or after DeleteDomain `retained` or `deleted`.
+    pub state: String,
 }
 
 /// The emulator's verdict on a presigned Studio URL.
