@@ -406,13 +406,45 @@ impl GatewayConfig {
         let mut config = Self::from_toml_with_env(&text, std::env::vars())
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
         // Relative files are relative to the configuration file.
-        if let (Some(saml), Some(dir)) = (config.saml.as_mut(), path.parent()) {
-            saml.metadata_file = saml.metadata_file.take().map(|f| relative_to(dir, &f));
-        }
-        if let (Some(oidc), Some(dir)) = (config.oidc.as_mut(), path.parent()) {
-            oidc.ca_file = oidc.ca_file.take().map(|f| relative_to(dir, &f));
+        if let Some(dir) = path.parent() {
+            for (_, file) in config.files_mut() {
+                *file = relative_to(dir, file);
+            }
         }
         Ok(config)
+    }
+
+    /// The files the configuration names, as (`section.key`, path): the IdP metadata, the
+    /// AuthnRequest signing key and certificate, the OIDC provider's CA. [`load`](Self::load)
+    /// resolves a relative path against the configuration file's folder.
+    pub fn files(&self) -> Vec<(&'static str, String)> {
+        let mut config = self.clone();
+        config
+            .files_mut()
+            .into_iter()
+            .map(|(setting, file)| (setting, file.clone()))
+            .collect()
+    }
+
+    fn files_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        let mut files = Vec::new();
+        if let Some(saml) = self.saml.as_mut() {
+            files.extend([
+                ("saml.metadata_file", saml.metadata_file.as_mut()),
+                ("saml.request_signing_key_file", saml.request_signing_key_file.as_mut()),
+                (
+                    "saml.request_signing_certificate_file",
+                    saml.request_signing_certificate_file.as_mut(),
+                ),
+            ]);
+        }
+        if let Some(oidc) = self.oidc.as_mut() {
+            files.push(("oidc.ca_file", oidc.ca_file.as_mut()));
+        }
+        files
+            .into_iter()
+            .filter_map(|(setting, file)| Some((setting, file?)))
+            .collect()
     }
 
     /// Parses TOML text, applies `STUDIO_FED__SECTION__KEY` overrides from `vars`, validates.
@@ -583,7 +615,8 @@ fn parse_env_value(value: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(value.to_owned()))
 }
 
-fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
+/// Sets `keys` (a section path and a key) in `table`, creating the sections on the way.
+pub(crate) fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
     match keys {
         [] => Err("empty key".into()),
         [last] => {

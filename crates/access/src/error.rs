@@ -212,4 +212,18 @@ pub enum Error {
     /// The Lambda runtime failed.
     #[error("the AWS Lambda runtime failed: {0}")]
     Lambda(String),
+    /// An executable cannot be the bootstrap of a `provided.al2023` Lambda function.
+    #[error(
+        "{path} cannot run on AWS Lambda's provided.al2023 runtime:\n{}",
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    Incompatible {
+        /// The executable.
+        path: String,
+        /// Each reason, with what to do about it.
+        problems: Vec<String>,
+    },
+    /// The Lambda package could not be made.
+    #[error("Lambda package: {0}")]
+    Package(String),
 }

@@ -2,6 +2,14 @@
 //! the same router as the server, with the client address taken from the event's request context
 //! (`requestContext.identity.sourceIp` or `requestContext.http.sourceIp`), which API Gateway sets
 //! from the connection and a client cannot forge.
+//!
+//! - [`package`]: the function's deployment package (`studio-fed gateway package`);
+//! - [`binary`]: whether an executable can be its bootstrap on `provided.al2023`;
+//! - [`bootstrap`]: how that bootstrap finds its configuration and reports a failed start.
+
+pub mod binary;
+pub mod bootstrap;
+pub mod package;
 
 use std::net::IpAddr;
 

@@ -92,7 +92,7 @@ pub fn serve(args: ServeArgs) -> CommandResult {
     })
 }
 
-fn init_logging(format: LogFormat) {
+pub(crate) fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STUDIO_FED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -104,7 +104,8 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn load(path: &Path) -> Result<(SdkConfig, GatewayConfig), CliError> {
+/// Loads the configuration at `path` and the AWS configuration for its region.
+pub(crate) async fn load(path: &Path) -> Result<(SdkConfig, GatewayConfig), CliError> {
     let config = GatewayConfig::load(path)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = &config.gateway.region {

@@ -12,6 +12,7 @@
 
 mod access;
 mod error;
+mod lambda;
 mod output;
 mod policy;
 mod saml;
@@ -59,9 +60,16 @@ enum Command {
     /// The login gateway's IAM policies.
     #[command(subcommand)]
     Access(access::AccessCommand),
+    /// The login gateway on AWS Lambda: its deployment package.
+    #[command(subcommand)]
+    Gateway(lambda::GatewayCommand),
 }
 
 fn main() -> ExitCode {
+    // Lambda starts the package's executable as `bootstrap`, with no arguments.
+    if lambda::started_by_lambda() {
+        return exit(lambda::serve_bootstrap());
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Policy(command) => policy::run(command, cli.output),
@@ -72,7 +80,13 @@ fn main() -> ExitCode {
         Command::Report(args) => studio::report(args, cli.output),
         Command::Serve(args) => access::serve(args),
         Command::Access(command) => access::run(command, cli.output),
+        Command::Gateway(command) => lambda::run(command, cli.output),
     };
+    exit(result)
+}
+
+/// The exit code of a command's result; an error is printed first.
+fn exit(result: CommandResult) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {

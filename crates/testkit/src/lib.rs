@@ -4,6 +4,8 @@
 //!
 //! - [`emulator`]: the local AWS emulator (moto's server mode plus the
 //!   project's SageMaker Studio and SSO extension) handing out an `SdkConfig`;
+//! - [`lambda_runtime`]: a local Lambda Runtime API and a launcher that starts a deployment
+//!   package's `bootstrap` as Lambda does, optionally in a chroot with only glibc;
 //! - [`proxy`]: a fault-injection proxy that throttles, fails or drops a share
 //!   of requests and counts requests per operation;
 //! - [`saml_idp`]: a SAML identity provider that signs Responses and Assertions;
@@ -17,6 +19,8 @@
 #![forbid(unsafe_code)]
 
 pub mod emulator;
+#[cfg(unix)]
+pub mod lambda_runtime;
 pub mod oidc_op;
 pub mod proxy;
 pub mod saml_idp;
