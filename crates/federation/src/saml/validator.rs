@@ -1657,6 +1657,47 @@ mod tests {
         );
     }
 
+    /// SAML attributes are read by their exact, unprefixed names: a foreign-namespace look-alike
+    /// (`x:Recipient`) signed in place of the real one is not the real one.
+    #[tokio::test]
+    async fn signed_values_are_read_by_exact_name_and_kept_as_signed() {
+        let idp = idp();
+        let validator = validator(&idp);
+        let foreign = idp
+            .response()
+            .destination(ACS)
+            .audience(ACS)
+            .recipient("https://elsewhere.example.test/acs")
+            .before_signing(|_, xml| {
+                *xml = xml.replace(
+                    r#"Recipient="https://elsewhere.example.test/acs""#,
+                    &format!(r#"xmlns:x="urn:x" x:Recipient="{ACS}""#),
+                );
+            })
+            .build()
+            .unwrap();
+        assert!(foreign.xml().contains("x:Recipient="));
+        assert_eq!(
+            validator.validate_post(&foreign.base64(), &[]).await,
+            Err(SamlError::WrongRecipient {
+                expected: ACS.to_owned()
+            })
+        );
+
+        // Whitespace-only and padded values come back exactly as signed.
+        let padded = idp
+            .response()
+            .destination(ACS)
+            .audience(ACS)
+            .attribute("blank", ["   "])
+            .attribute("padded", [" a b "])
+            .build()
+            .unwrap();
+        let assertion = validator.validate_post(&padded.base64(), &[]).await.unwrap();
+        assert_eq!(assertion.attribute("blank"), ["   "]);
+        assert_eq!(assertion.attribute("padded"), [" a b "]);
+    }
+
     #[test]
     fn a_signature_is_checked_against_every_metadata_key() {
         let idp = idp();
